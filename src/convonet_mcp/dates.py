@@ -16,6 +16,11 @@ _TIME_WORDS = re.compile(
     r"\bin\s+\w+\s+(minute|minutes|hour|hours|min|mins)\b|\b(minute|hour)s?\s+(ago|from now)\b",
     re.IGNORECASE,
 )
+_ELAPSED = re.compile(
+    r"\b(in|after)\b.*\b(sec|second|min|minute|hr|hour)s?\b|"
+    r"\b(sec|second|min|minute|hr|hour)s?\b.*\b(ago|from now|later)\b",
+    re.IGNORECASE,
+)
 _MAX_TEXT = 200
 
 
@@ -39,7 +44,8 @@ def _parser(tz: str, base: datetime) -> DateDataParser:
         languages=["en"],
         settings={
             "TIMEZONE": tz,
-            "TO_TIMEZONE": tz,
+            # No TO_TIMEZONE: dateparser's relative arithmetic keeps the base's UTC offset
+            # across a DST change, so parse_datetime re-reads its wall clock in ``tz``.
             "RETURN_AS_TIMEZONE_AWARE": True,
             "PREFER_DATES_FROM": "future",
             "RELATIVE_BASE": base.astimezone(zone(tz)).replace(tzinfo=None),
@@ -92,7 +98,13 @@ def parse_datetime(
             f'I could not understand the {field} "{text}". Try "tomorrow at 2pm", '
             '"next Friday" or an ISO date like 2026-03-01T14:00.'
         )
-    found = found.astimezone(zinfo)
+    if getattr(found.tzinfo, "zone", None) != tz:  # the text named another zone
+        found = found.astimezone(zinfo)
+    elif _ELAPSED.search(text):  # "in 3 hours": elapsed time, not wall-clock time
+        wall = found.replace(tzinfo=None) - base.astimezone(zinfo).replace(tzinfo=None)
+        found = (base.astimezone(UTC) + wall).astimezone(zinfo)
+    else:
+        found = found.replace(tzinfo=None).replace(tzinfo=zinfo)
     if default_time is not None and not _TIME_WORDS.search(text):
         found = datetime.combine(found.date(), default_time, zinfo)
     return found.astimezone(UTC)
