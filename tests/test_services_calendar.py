@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
 import pytest
 
 from convonet_mcp.errors import Forbidden, InvalidInput, NotFound
-from convonet_mcp.models import Role
+from convonet_mcp.models import Role, Todo
+from convonet_mcp.services.agenda import get_agenda
 from convonet_mcp.services.calendar import (
     create_event,
     delete_event,
@@ -17,6 +18,7 @@ from convonet_mcp.services.calendar import (
     list_events,
     update_event,
 )
+from convonet_mcp.services.reminders import complete_reminder, create_reminder
 
 # A Monday morning.
 NOW = datetime(2026, 3, 2, 8, 0, tzinfo=UTC)
@@ -298,3 +300,84 @@ def test_free_time_uses_the_actors_working_hours_across_a_dst_change(session, ma
 def test_free_time_refuses_bad_arguments(session, make_user, kwargs):
     with pytest.raises(InvalidInput):
         find_free_time(session, make_user("ann"), now=NOW, **kwargs)
+
+
+def todo(session, creator, title, due, *, team=None, assignee=None, private=False, done=False):
+    row = Todo(
+        title=title,
+        creator_id=creator.id,
+        team_id=team.id if team else None,
+        assignee_id=assignee.id if assignee else None,
+        is_private=private,
+        completed=done,
+        due_date=due,
+    )
+    session.add(row)
+    session.flush()
+    return row
+
+
+def test_the_agenda_day_follows_the_actors_timezone_on_the_dst_change_day(session, make_user):
+    ann = make_user("ann", timezone="America/New_York")
+
+    def remind(text, when):
+        return create_reminder(session, ann, text=text, when=when)
+
+    remind("Saturday night", at(8, 4, 30))  # 23:30 EST on the 7th
+    first = remind("Just after midnight", at(8, 5, 0))  # 00:00 EST on the 8th
+    last = remind("Late Sunday", at(9, 3, 30))  # 23:30 EDT on the 8th
+    remind("Monday", at(9, 4, 0))  # 00:00 EDT on the 9th
+    agenda = get_agenda(session, ann, day="2026-03-08")
+    assert (agenda.start, agenda.end) == (at(8, 5), at(9, 4))  # a 23-hour day
+    assert [r.id for r in agenda.reminders] == [first.id, last.id]
+
+
+def test_the_agenda_day_is_twenty_five_hours_when_the_clocks_go_back(session, make_user):
+    ann = make_user("ann", timezone="America/New_York")
+    agenda = get_agenda(session, ann, day=date(2026, 11, 1))
+    assert agenda.end - agenda.start == timedelta(hours=25)
+    assert agenda.start == datetime(2026, 11, 1, 4, 0, tzinfo=UTC)
+
+
+def test_the_agenda_holds_visible_open_todos_due_that_day(session, make_user, make_team):
+    ann, bob, zed = make_user("ann"), make_user("bob"), make_user("zed")
+    dev = make_team("Dev", {ann: Role.viewer, bob: Role.owner})
+    secret = make_team("Secret", {zed: Role.owner})
+    mine = todo(session, ann, "Mine", at(3, 9))
+    shared = todo(session, bob, "Shared", at(3, 10), team=dev)
+    for_me = todo(session, bob, "Private for ann", at(3, 11), team=dev, assignee=ann, private=True)
+    todo(session, bob, "Bob's private", at(3, 12), team=dev, private=True)
+    todo(session, bob, "Bob's personal", at(3, 12))
+    todo(session, zed, "Other team", at(3, 12), team=secret)
+    todo(session, ann, "Done", at(3, 12), done=True)
+    todo(session, ann, "Wednesday", at(4, 9))
+    agenda = get_agenda(session, ann, day="tomorrow", now=NOW)
+    assert agenda.day == date(2026, 3, 3)
+    assert [t.id for t in agenda.todos] == [mine.id, shared.id, for_me.id]
+
+
+def test_the_agenda_holds_pending_reminders_and_events_overlapping_the_day(
+    session, make_user, make_team
+):
+    ann, bob = make_user("ann"), make_user("bob")
+    make_team("Dev", {ann: Role.member, bob: Role.owner})
+    overnight = event(session, ann, "Overnight", at(2, 22), at(3, 1))
+    standup = event(session, bob, "Standup", at(3, 9), at(3, 9, 15), team="Dev")
+    event(session, bob, "Bob's own", at(3, 9), at(3, 10))
+    event(session, ann, "Tomorrow", at(4, 0), at(4, 1))
+    pending = create_reminder(session, ann, text="Call", when=at(3, 8))
+    done = create_reminder(session, ann, text="Done", when=at(3, 9))
+    complete_reminder(session, ann, reminder_id=done.id)
+    create_reminder(session, bob, text="Bob's", when=at(3, 9))
+    agenda = get_agenda(session, ann, day="2026-03-03")
+    assert [e.id for e in agenda.events] == [overnight.id, standup.id]
+    assert [r.id for r in agenda.reminders] == [pending.id]
+    assert agenda.todos == []
+
+
+def test_the_agenda_defaults_to_today_and_refuses_unreadable_days(session, make_user):
+    ann = make_user("ann", timezone="Asia/Tokyo")
+    assert get_agenda(session, ann, now=at(2, 20)).day == date(2026, 3, 3)  # 05:00 in Tokyo
+    assert get_agenda(session, ann, day="friday", now=NOW).day == date(2026, 3, 6)
+    with pytest.raises(InvalidInput):
+        get_agenda(session, ann, day="the day after never")
