@@ -15,6 +15,7 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 from typer.core import TyperGroup
 
+from convonet_mcp.auth import SecretsError
 from convonet_mcp.db import (
     alembic_config,
     current_revision,
@@ -59,6 +60,8 @@ class ErrorHandlingGroup(TyperGroup):
                 for err in exc.errors()
             )
             fail(f"Invalid configuration: {problems}.")
+        except SecretsError as exc:
+            fail(str(exc))
         except OperationalError as exc:
             fail(f"Database error: {_one_line(exc.orig or exc)}")
 
@@ -130,3 +133,13 @@ def read_secret(value: str | None, *, prompt: str, allow_empty: bool = False) ->
         err=True,
     )
     return answer
+
+
+def print_table(headers: list[str], rows: list[list[str]]) -> None:
+    """Print ``rows`` as left-aligned columns on standard output (a listing's only output)."""
+    table = [headers, *rows]
+    widths = [max(len(row[i]) for row in table) for i in range(len(headers))]
+    for row in table:
+        typer.echo(
+            "  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip()
+        )
