@@ -34,6 +34,10 @@ class Settings(BaseSettings):
         default=None, description="Comma-separated tool groups to expose (default: all)."
     )
     read_only: bool = False
+    http_allowed_origins: list[str] | None = Field(
+        default=None,
+        description="Browser origins allowed to call the MCP HTTP endpoint (loopback: same-origin).",
+    )
     pin_max_failures: int = 5
     pin_lock_minutes: int = 15
     log_level: str = "INFO"
