@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 from argon2 import PasswordHasher
-from sqlalchemy import select
+from sqlalchemy import func, select
 from typer.testing import CliRunner, Result
 
 from convonet_mcp.auth.passwords import configure_hashing, restore_hashing
@@ -19,7 +19,10 @@ from convonet_mcp.auth.pins import pin_matches
 from convonet_mcp.auth.secrets import load_secrets
 from convonet_mcp.cli import app
 from convonet_mcp.db import make_engine, session_factory
-from convonet_mcp.models import User
+from convonet_mcp.demo import DEMO_PASSWORD, DEMO_PIN
+from convonet_mcp.models import CalendarEvent, Reminder, Team, Todo, User
+from convonet_mcp.services.accounts import authenticate
+from convonet_mcp.services.todos import list_todos
 from convonet_mcp.settings import Settings
 
 PASSWORD = "correct horse battery"
@@ -212,3 +215,54 @@ def test_the_console_script_keeps_stdout_for_listings_and_logs_on_stderr(tmp_pat
     current = run("db", "current")
     assert (current.returncode, current.stdout, current.stderr) == (0, "0001 (head)\n", "")
     assert run("--version").stdout == "convonet-mcp 0.1.0\n"
+
+
+def _counts(cli: Cli) -> dict[str, int]:
+    engine = make_engine(cli.settings().resolved_database_url())
+    try:
+        with engine.connect() as conn:
+            return {
+                table.name: conn.execute(select(func.count()).select_from(table)).scalar_one()
+                for table in (
+                    User.__table__,
+                    Team.__table__,
+                    Todo.__table__,
+                    Reminder.__table__,
+                    CalendarEvent.__table__,
+                )
+            }
+    finally:
+        engine.dispose()
+
+
+def test_demo_loads_people_who_can_sign_in_and_a_second_run_changes_nothing(cli):
+    first = cli("demo")
+    assert first.exit_code == 0, first.output
+    assert first.stdout == ""
+    assert DEMO_PASSWORD in first.stderr and DEMO_PIN in first.stderr
+    loaded = _counts(cli)
+    assert loaded["users"] == 4 and loaded["teams"] == 2
+    assert min(loaded.values()) > 0
+    second = cli("demo")
+    assert second.exit_code == 0, second.output
+    assert "already loaded" in second.stderr
+    assert _counts(cli) == loaded
+    ada = cli.user("ada@example.com")
+    assert pin_matches(ada.voice_pin_hash, DEMO_PIN, load_secrets(cli.settings()))
+    engine = make_engine(cli.settings().resolved_database_url())
+    try:
+        with session_factory(engine)() as session:
+            signed_in = authenticate(session, login="ada@example.com", password=DEMO_PASSWORD)
+            page = list_todos(session, signed_in, status="open")
+            assert "Draft the Q3 roadmap" in [todo.title for todo in page.items]
+    finally:
+        engine.dispose()
+
+
+def test_demo_refuses_clearly_and_writes_nothing_when_a_demo_email_is_taken(cli):
+    taken = cli(
+        "user", "add", "ben@example.com", "--name", "Ben Other", "--password", PASSWORD, "--pin", ""
+    )
+    assert taken.exit_code == 0, taken.output
+    _one_line_error(cli("demo"))
+    assert _counts(cli)["users"] == 1

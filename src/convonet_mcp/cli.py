@@ -19,15 +19,19 @@ from typing import Annotated
 import typer
 
 from convonet_mcp import __version__
+from convonet_mcp.auth import load_secrets
 from convonet_mcp.cli_common import (
     ErrorHandlingGroup,
     describe_database,
     fail,
     head_revision,
+    open_session,
     raw_engine,
+    say,
     settings_of,
 )
 from convonet_mcp.db import current_revision, downgrade, upgrade
+from convonet_mcp.demo import load_demo
 from convonet_mcp.logging_setup import configure_logging, parse_level
 from convonet_mcp.settings import Settings
 
@@ -69,14 +73,22 @@ def root(
         ),
     ] = False,
 ) -> None:
-    """Read the settings, set up logging, and serve stdio when no command is given."""
+    """Read the settings, set up logging, and serve stdio when no command is given.
+
+    Serving logs at ``CONVONET_LOG_LEVEL`` (INFO by default); the one-shot admin
+    commands only log warnings unless a level is asked for explicitly.
+    """
     settings = Settings()
     ctx.obj = settings
+    serving = ctx.invoked_subcommand is None
+    if log_level is None:
+        explicit = serving or "log_level" in settings.model_fields_set
+        log_level = settings.log_level if explicit else "WARNING"
     try:
-        configure_logging(parse_level(log_level or settings.log_level))
+        configure_logging(parse_level(log_level))
     except ValueError as exc:
         fail(str(exc), code=2)
-    if ctx.invoked_subcommand is None:
+    if serving:
         serve_stdio(settings)
 
 
@@ -102,9 +114,9 @@ def db_upgrade(
         after = current_revision(engine)
     where = describe_database(settings)
     if before == after:
-        logger.info("Database %s is already at %s.", where, after)
+        say(f"Database {where} is already at {after}.")
     else:
-        logger.info("Database %s upgraded from %s to %s.", where, before or "nothing", after)
+        say(f"Database {where} upgraded from {before or 'nothing'} to {after}.")
 
 
 @db_app.command("downgrade")
@@ -128,7 +140,7 @@ def db_downgrade(
         before = current_revision(engine)
         downgrade(engine, revision)
         after = current_revision(engine)
-    logger.info("Database %s downgraded from %s to %s.", where, before, after or "nothing")
+    say(f"Database {where} downgraded from {before} to {after or 'nothing'}.")
 
 
 @db_app.command("current")
@@ -142,6 +154,21 @@ def db_current(ctx: typer.Context) -> None:
         typer.echo(f"{current} (head)")
     else:
         typer.echo(f"{current} (behind; newest is {head})")
+
+
+@app.command("demo")
+def demo(ctx: typer.Context) -> None:
+    """Load the demo people, teams, todos, reminders and events (once), and print how to
+    sign in as them. Everything is printed on standard error."""
+    settings = settings_of(ctx)
+    with open_session(settings) as session:
+        result = load_demo(session, secrets=load_secrets(settings))
+    state = "loaded" if result.created else "was already loaded"
+    say(f"Demo data {state} in {describe_database(settings)}. Demo accounts:")
+    for person in result.people:
+        name = f"{person.first_name} {person.last_name}"
+        say(f"  {person.email:<18} {name:<13} {person.phone:<14} {person.timezone}")
+    say(f"  password: {result.password}   voice PIN: {result.pin}   (shared by every demo account)")
 
 
 def _register_extensions() -> None:

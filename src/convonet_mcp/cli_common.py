@@ -36,6 +36,11 @@ def fail(message: str, code: int = 1) -> NoReturn:
     raise typer.Exit(code)
 
 
+def say(message: str) -> None:
+    """Tell the person at the terminal what happened (standard error, never stdout)."""
+    typer.echo(message, err=True)
+
+
 def _one_line(exc: BaseException) -> str:
     return " ".join(str(exc).split())
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 from typing import Annotated
 
 import typer
@@ -10,12 +9,10 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
 from convonet_mcp.auth import load_secrets
-from convonet_mcp.cli_common import open_session, print_table, read_secret, settings_of
+from convonet_mcp.cli_common import open_session, print_table, read_secret, say, settings_of
 from convonet_mcp.errors import NotFound
 from convonet_mcp.models import Team, TeamMembership, User
 from convonet_mcp.services import accounts, teams
-
-logger = logging.getLogger("convonet.cli")
 
 user_app = typer.Typer(help="User accounts.", no_args_is_help=True)
 team_app = typer.Typer(help="Teams.", no_args_is_help=True)
@@ -77,7 +74,7 @@ def user_add(
             voice_pin=voice_pin or None,
             secrets=load_secrets(settings),
         )
-        logger.info("Created user %s (%s).", user.email, user.username)
+        say(f"Created user {user.email} ({user.username}).")
 
 
 @user_app.command("set-pin")
@@ -94,7 +91,7 @@ def user_set_pin(
     with open_session(settings) as session:
         user = user_by_email(session, email)
         accounts.set_pin(session, user, pin=new_pin, secrets=load_secrets(settings))
-        logger.info("Voice PIN of %s changed.", user.email)
+        say(f"Voice PIN of {user.email} changed.")
 
 
 @user_app.command("list")
@@ -139,7 +136,7 @@ def team_add(
         team = teams.create_team(
             session, user_by_email(session, owner), name=name, description=description
         )
-        logger.info("Created team %s owned by %s.", team.name, owner.strip().lower())
+        say(f"Created team {team.name}.")
 
 
 @team_app.command("list")
