@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 from fastmcp import Client
-from mcp_helpers import call, error_of, server_for
 
 from convonet_mcp.models import Channel, Role, Todo, TransferRequest
+from mcp_helpers import call, error_of, server_for
 
 EXPECTED = {
     "create_todo", "get_todos", "get_todo", "update_todo", "complete_todo", "reopen_todo",

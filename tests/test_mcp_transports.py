@@ -14,10 +14,10 @@ import httpx
 import pytest
 from fastmcp import Client
 from fastmcp.client.transports import StdioTransport, StreamableHttpTransport
-from mcp_helpers import call, error_of
 
 from convonet_mcp.auth.tokens import create_api_token, revoke_api_token
 from convonet_mcp.models import Todo, User
+from mcp_helpers import call, error_of
 
 BIN = Path(sys.executable).parent / "convonet-mcp"
 READY_TIMEOUT = 30.0
