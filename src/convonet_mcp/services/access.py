@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
 from convonet_mcp.errors import Ambiguous, Forbidden, InvalidInput, NotFound
@@ -125,7 +125,7 @@ def pick_one(what: str, query: str, found: Sequence[User]) -> User:
     return found[0]
 
 
-def _known_people(actor: User, within_team: uuid.UUID | None):  # type: ignore[no-untyped-def]
+def _known_people(actor: User, within_team: uuid.UUID | None) -> Select[User]:
     """Select users who share a team with the actor (or who are in ``within_team``)."""
     if within_team is not None:
         member_ids = select(TeamMembership.user_id).where(TeamMembership.team_id == within_team)

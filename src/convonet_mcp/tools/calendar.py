@@ -6,7 +6,9 @@ from typing import Annotated
 
 from fastmcp import FastMCP
 from pydantic import BaseModel, Field
+from sqlalchemy.orm import Session
 
+from convonet_mcp.models import User
 from convonet_mcp.services import agenda, calendar
 from convonet_mcp.tools._kit import Registrar, Runtime
 from convonet_mcp.tools.schemas import EventOut, ReminderOut, Result, TodoOut, local, spoken
@@ -116,7 +118,7 @@ def register(mcp: FastMCP, rt: Runtime) -> None:
     ) -> EventPage:
         """List the user's and their teams' events in a date range (default: upcoming)."""
 
-        def act(s, a):  # type: ignore[no-untyped-def]
+        def act(s: Session, a: User) -> EventPage:
             page = calendar.list_events(
                 s, a, start=start, end=end, team=team, text=text, limit=limit, cursor=cursor
             )
@@ -162,7 +164,7 @@ def register(mcp: FastMCP, rt: Runtime) -> None:
     def delete_calendar_event(event_id: EventId) -> EventResult:
         """Cancel and delete an event."""
 
-        def act(s, a):  # type: ignore[no-untyped-def]
+        def act(s: Session, a: User) -> EventResult:
             event = calendar.delete_event(s, a, event_id=event_id)
             found = calendar.EventResult(event=event, overlaps=[])
             return event_result("Deleted", found, a.timezone)
@@ -180,7 +182,7 @@ def register(mcp: FastMCP, rt: Runtime) -> None:
         """Find free slots of a given length in working hours (9 to 5, user's timezone),
         and list the events that are already booked in that window."""
 
-        def act(s, a):  # type: ignore[no-untyped-def]
+        def act(s: Session, a: User) -> FreeTime:
             found = calendar.find_free_time(s, a, duration=duration, within=within)
             tz = a.timezone
             slots = [
@@ -210,7 +212,7 @@ def register(mcp: FastMCP, rt: Runtime) -> None:
         Use for "what's on today?", "what do I have tomorrow?".
         """
 
-        def act(s, a):  # type: ignore[no-untyped-def]
+        def act(s: Session, a: User) -> Agenda:
             found = agenda.get_agenda(s, a, day=day)
             tz = a.timezone
             parts = []

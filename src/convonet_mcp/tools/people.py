@@ -6,7 +6,9 @@ from typing import Annotated
 
 from fastmcp import FastMCP
 from pydantic import Field
+from sqlalchemy.orm import Session
 
+from convonet_mcp.models import User
 from convonet_mcp.services import people
 from convonet_mcp.tools._kit import Registrar, Runtime
 from convonet_mcp.tools.schemas import PersonOut, Result, TeamOut
@@ -40,7 +42,7 @@ def register(mcp: FastMCP, rt: Runtime) -> None:
     ) -> PeopleList:
         """Find people in the user's teams by name, or anyone by their exact email address."""
 
-        def act(s, a):  # type: ignore[no-untyped-def]
+        def act(s: Session, a: User) -> PeopleList:
             found = [PersonOut.of(u) for u in people.search_users(s, a, query=query, limit=limit)]
             listed = ", ".join(f"{p.name} ({p.email})" for p in found[:5])
             summary = f"Found {len(found)}: {listed}." if found else f'Nobody matches "{query}".'
@@ -52,7 +54,7 @@ def register(mcp: FastMCP, rt: Runtime) -> None:
     def get_my_profile() -> Profile:
         """Who the user is: name, email, timezone, teams and roles, and what is open."""
 
-        def act(s, a):  # type: ignore[no-untyped-def]
+        def act(s: Session, a: User) -> Profile:
             found = people.get_profile(s, a)
             user = found.user
             teams = [TeamOut.of(tr.team, tr.role) for tr in found.teams]

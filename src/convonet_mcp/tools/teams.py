@@ -6,8 +6,9 @@ from typing import Annotated, Literal
 
 from fastmcp import FastMCP
 from pydantic import Field
+from sqlalchemy.orm import Session
 
-from convonet_mcp.models import Role, TeamMembership
+from convonet_mcp.models import Role, TeamMembership, User
 from convonet_mcp.services import teams, todos
 from convonet_mcp.services.access import role_in
 from convonet_mcp.tools._kit import Registrar, Runtime
@@ -66,7 +67,7 @@ def register(mcp: FastMCP, rt: Runtime) -> None:
     ) -> TeamResult:
         """Create a team; the user becomes its owner and can then add members."""
 
-        def act(s, a):  # type: ignore[no-untyped-def]
+        def act(s: Session, a: User) -> TeamResult:
             team = teams.create_team(s, a, name=name, description=description)
             out = TeamOut.of(team, Role.owner)
             return TeamResult(summary=f"Created the team {team.name}. You are its owner.", team=out)
@@ -77,7 +78,7 @@ def register(mcp: FastMCP, rt: Runtime) -> None:
     def get_teams() -> TeamList:
         """List the teams the user belongs to, with the user's role in each."""
 
-        def act(s, a):  # type: ignore[no-untyped-def]
+        def act(s: Session, a: User) -> TeamList:
             found = [TeamOut.of(team, role) for team, role in teams.list_teams(s, a)]
             if not found:
                 return TeamList(summary="You are not in any team yet.", teams=[])
@@ -90,7 +91,7 @@ def register(mcp: FastMCP, rt: Runtime) -> None:
     def get_team(team: TeamArg) -> TeamResult:
         """Read one of the user's teams by name or id."""
 
-        def act(s, a):  # type: ignore[no-untyped-def]
+        def act(s: Session, a: User) -> TeamResult:
             found = teams.get_team(s, a, team=team)
             role = role_in(s, found.id, a.id)
             out = TeamOut.of(found, role)
@@ -108,7 +109,7 @@ def register(mcp: FastMCP, rt: Runtime) -> None:
     ) -> TeamResult:
         """Change a team's name or description (admins and owners)."""
 
-        def act(s, a):  # type: ignore[no-untyped-def]
+        def act(s: Session, a: User) -> TeamResult:
             found = teams.update_team(s, a, team=team, name=name, description=description)
             out = TeamOut.of(found, role_in(s, found.id, a.id))
             return TeamResult(summary=f"Updated the team {found.name}.", team=out)
@@ -119,7 +120,7 @@ def register(mcp: FastMCP, rt: Runtime) -> None:
     def delete_team(team: TeamArg) -> TeamResult:
         """Delete a team with its todos and events (owners only). Confirm with the user first."""
 
-        def act(s, a):  # type: ignore[no-untyped-def]
+        def act(s: Session, a: User) -> TeamResult:
             found = teams.delete_team(s, a, team=team)
             return TeamResult(summary=f"Deleted the team {found.name}.", team=TeamOut.of(found))
 
@@ -129,7 +130,7 @@ def register(mcp: FastMCP, rt: Runtime) -> None:
     def leave_team(team: TeamArg) -> TeamResult:
         """Leave a team. The last owner must hand over ownership first."""
 
-        def act(s, a):  # type: ignore[no-untyped-def]
+        def act(s: Session, a: User) -> TeamResult:
             found = teams.leave_team(s, a, team=team)
             return TeamResult(summary=f"You left the team {found.name}.", team=TeamOut.of(found))
 
@@ -139,7 +140,7 @@ def register(mcp: FastMCP, rt: Runtime) -> None:
     def get_team_members(team: TeamArg) -> MemberList:
         """List a team's members and their roles."""
 
-        def act(s, a):  # type: ignore[no-untyped-def]
+        def act(s: Session, a: User) -> MemberList:
             found = teams.list_members(s, a, team=team)
             members = [MemberOut.of(m, a.timezone) for m in found]
             name = found[0].team.name if found else team

@@ -6,8 +6,9 @@ from typing import Annotated
 
 from fastmcp import FastMCP
 from pydantic import Field
+from sqlalchemy.orm import Session
 
-from convonet_mcp.models import Channel
+from convonet_mcp.models import Channel, User
 from convonet_mcp.services import transfers
 from convonet_mcp.tools._kit import Registrar, Runtime
 from convonet_mcp.tools.schemas import DepartmentOut, Result, TransferOut
@@ -44,7 +45,7 @@ def register(mcp: FastMCP, rt: Runtime) -> None:
         browser app connects the call.
         """
 
-        def act(s, a):  # type: ignore[no-untyped-def]
+        def act(s: Session, a: User) -> TransferResult:
             transfer = transfers.request_transfer(
                 s,
                 a,
@@ -66,7 +67,7 @@ def register(mcp: FastMCP, rt: Runtime) -> None:
     def get_available_departments() -> DepartmentList:
         """List the call-center departments a user can be transferred to."""
 
-        def act(s, a):  # type: ignore[no-untyped-def]
+        def act(s: Session, a: User) -> DepartmentList:
             found = [DepartmentOut.of(d) for d in transfers.list_departments(s)]
             names = ", ".join(d.name for d in found) or "none"
             return DepartmentList(summary=f"Available departments: {names}.", departments=found)
