@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 logger = logging.getLogger("convonet.auth")
 
 T = TypeVar("T")
-LOCK_TIMEOUT = "1s"
+LOCK_TIMEOUT = "200ms"
 
 
 def _holds_sqlite_write(session: Session) -> bool:

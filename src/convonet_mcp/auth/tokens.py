@@ -122,7 +122,7 @@ def resolve_api_token(session: Session, plaintext: str) -> User | None:
     ).first()
     if row is None:
         return None
-    token, user = row.tuple()
+    token, user = row
     if not hmac.compare_digest(token.token_hash, digest):
         return None
     if token.revoked_at is not None or not user.is_active:
