@@ -1,0 +1,1 @@
+"""Twilio voice webhooks: PIN sign-in, the conversation, transfers to the PBX, call records."""
