@@ -60,6 +60,24 @@ def test_the_end_or_a_duration_set_the_length(session, make_user):
     assert by_delta.event.event_to == at(5, 12)
 
 
+def test_a_spoken_end_is_read_like_the_start_or_on_the_starts_day(session, make_user):
+    ann = make_user("ann")
+    friday = create_event(
+        session, ann, title="A", start="next Friday at 2pm", end="next Friday at 3pm", now=NOW
+    )
+    assert (friday.event.event_from, friday.event.event_to) == (at(6, 14), at(6, 15))
+    bare = create_event(session, ann, title="B", start="tomorrow at 2pm", end="3pm", now=NOW)
+    assert (bare.event.event_from, bare.event.event_to) == (at(3, 14), at(3, 15))
+
+
+def test_free_time_between_a_spoken_start_and_end_covers_whole_days(session, make_user):
+    ann = make_user("ann")
+    result = find_free_time(
+        session, ann, duration="1 hour", start="tomorrow", end="wednesday", now=NOW, limit=5
+    )
+    assert result.slots == [(at(3, 9), at(3, 17)), (at(4, 9), at(4, 17))]
+
+
 @pytest.mark.parametrize(
     "kwargs",
     [
@@ -70,6 +88,7 @@ def test_the_end_or_a_duration_set_the_length(session, make_user):
         {"start": "2026-03-03T10:00", "duration": "25 hours"},
         {"start": "2026-03-03T10:00", "duration": timedelta(days=2)},
         {"start": "2026-03-03T10:00", "duration": "a fortnight"},
+        {"start": "tomorrow 3pm", "end": "tomorrow 2pm"},
         {"start": "when pigs fly"},
         {"start": ""},
         {"start": "2026-03-03T10:00", "end": "blorp"},

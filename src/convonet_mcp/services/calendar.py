@@ -347,10 +347,12 @@ def _window(
     if within is not None and (start is not None or end is not None):
         raise InvalidInput("Give either a window like 'tomorrow' or a start and end, not both.")
     if start is not None or end is not None:
-        lower = ref if start is None else parse_datetime(start, tz, now=ref, field="start")
+        lower = ref
+        if start is not None:
+            lower = parse_datetime(start, tz, now=ref, default_time=time(0), field="start")
         if end is None:
             return lower, lower + timedelta(days=7)
-        upper = parse_datetime(end, tz, now=lower, default_time=END_OF_DAY, field="end")
+        upper = _end(end, tz, lower, ref, END_OF_DAY)
         if upper <= lower:
             raise InvalidInput("The end must be after the start.")
         return lower, upper
@@ -396,12 +398,25 @@ def _span(
     if end is not None and duration is not None:
         raise InvalidInput("Give an end or a duration, not both.")
     if end is not None:
-        finish = parse_datetime(end, tz, now=begin, field="end")
+        finish = _end(end, tz, begin, now or utcnow())
     else:
         finish = begin + (DEFAULT_DURATION if duration is None else _duration(duration))
     if finish <= begin:
         raise InvalidInput("The end must be after the start.")
     return begin, finish
+
+
+def _end(
+    value: datetime | str, tz: str, begin: datetime, now: datetime, default: time | None = None
+) -> datetime:
+    """Read an end time like the start; a bare "3pm" before the start means that day's 3pm."""
+    finish = parse_datetime(value, tz, now=now, default_time=default, field="end")
+    if finish <= begin and isinstance(value, str):
+        again = parse_datetime(value, tz, now=begin, default_time=default, field="end")
+        zinfo = zone(tz)
+        if again.astimezone(zinfo).date() == begin.astimezone(zinfo).date():
+            return again
+    return finish
 
 
 def _duration(value: str | int | timedelta) -> timedelta:
