@@ -113,6 +113,12 @@ def test_db_downgrade_asks_first_and_keeps_the_schema_when_refused(cli):
     assert cli("db", "current").stdout == "0001 (head)\n"
 
 
+def test_an_unknown_revision_is_a_one_line_error(fresh_cli):
+    error = _one_line_error(fresh_cli("db", "upgrade", "--revision", "nope"))
+    assert "nope" in error
+    assert fresh_cli("db", "current").stdout.startswith("none")
+
+
 def test_a_configured_database_that_was_never_upgraded_is_a_clear_error(fresh_cli):
     error = _one_line_error(fresh_cli("user", "list"))
     assert "convonet-mcp db upgrade" in error

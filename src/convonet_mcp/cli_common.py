@@ -9,6 +9,7 @@ from typing import Any, NoReturn
 
 import typer
 from alembic.script import ScriptDirectory
+from alembic.util import CommandError
 from pydantic import ValidationError
 from sqlalchemy import Engine
 from sqlalchemy.exc import OperationalError
@@ -65,8 +66,8 @@ class ErrorHandlingGroup(TyperGroup):
                 for err in exc.errors()
             )
             fail(f"Invalid configuration: {problems}.")
-        except SecretsError as exc:
-            fail(str(exc))
+        except (SecretsError, CommandError) as exc:
+            fail(_one_line(exc))
         except OperationalError as exc:
             fail(f"Database error: {_one_line(exc.orig or exc)}")
 
