@@ -31,30 +31,12 @@ from convonet_mcp.auth.secrets import Secrets
 from convonet_mcp.models import Channel, User
 from convonet_mcp.services.accounts import register_user
 from convonet_mcp.services.transfers import request_transfer
+from convonet_voice.agent.api import TransferIntent, TurnResult
 from convonet_voice.api.deps import Services
 from convonet_voice.sessions import SessionStore
 from convonet_voice.settings import VoiceSettings
 from convonet_voice.telephony.calls import Agent
 from convonet_voice.telephony.routes import mount, open_telephony
-
-try:  # the agent's interface; stand-ins until convonet_voice.agent.api lands
-    from convonet_voice.agent.api import TransferIntent, TurnResult
-except ImportError:
-
-    @dataclass(frozen=True)
-    class TransferIntent:  # type: ignore[no-redef]
-        transfer_id: str
-        department: str
-        extension: str
-        reason: str
-
-    @dataclass(frozen=True)
-    class TurnResult:  # type: ignore[no-redef]
-        text: str
-        transfer: TransferIntent | None
-        timed_out: bool = False
-        used_fallback: bool = False
-
 
 AUTH_TOKEN = "test-auth-token-0123456789abcdef"
 PUBLIC_URL = "https://voice.example.com"

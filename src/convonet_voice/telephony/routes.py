@@ -187,7 +187,11 @@ def mount() -> Mount:
 
 @asynccontextmanager
 async def open_telephony(
-    services: Services, *, agent: Agent | None = None, sessions: SessionStore | None = None
+    services: Services,
+    *,
+    agent: Agent | None = None,
+    sessions: SessionStore | None = None,
+    key_prefix: str = "convonet:",
 ) -> AsyncIterator[Telephony]:
     """Open the session store and the agent for the webhooks; close them on exit.
 
@@ -195,9 +199,10 @@ async def open_telephony(
         services: The app's ``Services`` (settings, session factory, secrets, counters).
         agent: A ready agent (tests); by default ``open_agent`` builds one from settings.
         sessions: A ready session store (tests); by default from ``CONVONET_REDIS_URL``.
+        key_prefix: Prefix of the app's keys in Redis; call state goes under ``voice:``.
     """
     settings = services.settings
-    store = sessions if sessions is not None else make_session_store(settings)
+    store = sessions or make_session_store(settings, prefix=f"{key_prefix}voice:")
     owned_agent = None
     if agent is None:
         from convonet_voice.agent.api import open_agent
