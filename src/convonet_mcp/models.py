@@ -212,8 +212,9 @@ class Todo(TimestampMixin, Base):
     google_calendar_event_id: Mapped[str | None] = mapped_column(String(255))
 
     creator: Mapped[User] = relationship(foreign_keys=[creator_id])
-    assignee: Mapped[User | None] = relationship(foreign_keys=[assignee_id])
-    team: Mapped[Team | None] = relationship()
+    # Loaded in one batch per query: every listing shows the team and assignee.
+    assignee: Mapped[User | None] = relationship(foreign_keys=[assignee_id], lazy="selectin")
+    team: Mapped[Team | None] = relationship(lazy="selectin")
 
 
 class Reminder(TimestampMixin, Base):
@@ -251,7 +252,7 @@ class CalendarEvent(TimestampMixin, Base):
     event_to: Mapped[datetime] = mapped_column()
     google_calendar_event_id: Mapped[str | None] = mapped_column(String(255))
 
-    team: Mapped[Team | None] = relationship()
+    team: Mapped[Team | None] = relationship(lazy="selectin")
 
 
 class CallRecording(Base):

@@ -6,11 +6,13 @@ import logging
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Literal, TypeVar
+from typing import Any, Literal, TypeVar, get_type_hints
 
 from fastmcp import FastMCP
 from fastmcp.exceptions import ToolError
 from mcp.types import ToolAnnotations
+from pydantic.json_schema import GenerateJsonSchema, JsonSchemaValue
+from pydantic_core import core_schema
 from sqlalchemy.orm import Session, sessionmaker
 
 from convonet_mcp.db import transaction
@@ -89,6 +91,7 @@ class Registrar:
                     fn,
                     title=title,
                     tags={self.group},
+                    output_schema=output_schema_of(fn),
                     annotations=ToolAnnotations(
                         title=title,
                         read_only_hint=read_only,
@@ -100,6 +103,33 @@ class Registrar:
             return fn
 
         return decorate
+
+
+class CompactJsonSchema(GenerateJsonSchema):
+    """JSON Schema with nullable scalars as ``"type": [T, "null"]`` instead of ``anyOf``.
+
+    MCP clients validate every structured result against the output schema; with
+    jsonschema an ``anyOf`` per optional field builds and discards an error per branch,
+    which made a page of 50 todos cost tens of milliseconds to validate.
+    """
+
+    def nullable_schema(self, schema: core_schema.NullableSchema) -> JsonSchemaValue:
+        inner = self.generate_inner(schema["schema"])
+        if isinstance(inner.get("type"), str) and "$ref" not in inner:
+            compact = {**inner, "type": [inner["type"], "null"]}
+            if "enum" in compact:
+                compact["enum"] = [*compact["enum"], None]
+            return compact
+        return super().nullable_schema(schema)
+
+
+def output_schema_of(fn: Callable[..., Any]) -> dict[str, Any]:
+    """The compact output schema of a tool from its return annotation (a pydantic model)."""
+    model = get_type_hints(fn)["return"]
+    schema: dict[str, Any] = model.model_json_schema(
+        mode="serialization", schema_generator=CompactJsonSchema
+    )
+    return schema
 
 
 def parse_toolsets(value: str | None) -> frozenset[str]:
