@@ -37,6 +37,8 @@ from convonet_mcp.settings import Settings
 
 logger = logging.getLogger("convonet.cli")
 
+# Commands that keep running and log at CONVONET_LOG_LEVEL (INFO) by default.
+SERVERS = (None, "serve")
 # Modules that may add subcommands; each exposes ``register(app: typer.Typer) -> None``.
 EXTENSIONS = ("convonet_mcp.cli_users", "convonet_mcp.cli_server", "convonet_mcp.cli_tokens")
 
@@ -64,7 +66,10 @@ def root(
     ctx: typer.Context,
     log_level: Annotated[
         str | None,
-        typer.Option(help="DEBUG, INFO, WARNING or ERROR (default: CONVONET_LOG_LEVEL or INFO)."),
+        typer.Option(
+            help="DEBUG, INFO, WARNING or ERROR (default: CONVONET_LOG_LEVEL, else INFO "
+            "when serving and WARNING for other commands)."
+        ),
     ] = None,
     version: Annotated[
         bool,
@@ -82,7 +87,7 @@ def root(
     ctx.obj = settings
     serving = ctx.invoked_subcommand is None
     if log_level is None:
-        explicit = serving or "log_level" in settings.model_fields_set
+        explicit = ctx.invoked_subcommand in SERVERS or "log_level" in settings.model_fields_set
         log_level = settings.log_level if explicit else "WARNING"
     try:
         configure_logging(parse_level(log_level))
@@ -158,8 +163,10 @@ def db_current(ctx: typer.Context) -> None:
 
 @app.command("demo")
 def demo(ctx: typer.Context) -> None:
-    """Load the demo people, teams, todos, reminders and events (once), and print how to
-    sign in as them. Everything is printed on standard error."""
+    """Load the demo people, teams, todos, reminders and events (once); show their logins.
+
+    The accounts, shared password and voice PIN are printed on standard error.
+    """
     settings = settings_of(ctx)
     with open_session(settings) as session:
         result = load_demo(session, secrets=load_secrets(settings))
