@@ -7,20 +7,29 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 
-from sqlalchemy import ColumnElement, and_, func, or_, select
+from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session
 
-from convonet_mcp.dates import day_bounds, parse_datetime, parse_day, parse_duration, zone
+from convonet_mcp.dates import parse_datetime, parse_duration, zone
 from convonet_mcp.errors import Forbidden, InvalidInput, NotFound
-from convonet_mcp.models import CalendarEvent, Role, Team, TeamMembership, User, utcnow
+from convonet_mcp.models import CalendarEvent, Role, User, utcnow
 from convonet_mcp.services.access import as_uuid, require_role, resolve_team, role_in
+from convonet_mcp.services.agenda import (
+    END_OF_DAY,
+    events_visible_to,
+    free_gaps,
+    overlapping,
+    parse_clock,
+    parse_end,
+    round_up,
+    search_window,
+)
 from convonet_mcp.services.pagination import Page, clamp_limit, decode_cursor, make_page
 
 logger = logging.getLogger("convonet.calendar")
 
 DEFAULT_DURATION = timedelta(hours=1)
 DEFAULT_START_TIME = time(9)
-END_OF_DAY = time(23, 59, 59, 999999)
 WORKING_HOURS = (time(9), time(17))
 _MAX_WINDOW = timedelta(days=31)
 _MAX_TEXT = 500
@@ -40,38 +49,6 @@ class FreeTimeResult:
 
     slots: list[tuple[datetime, datetime]]
     conflicts: list[CalendarEvent]
-
-
-def visible_to(actor: User) -> ColumnElement[bool]:
-    """The events the actor may see: their personal ones and those of their active teams."""
-    my_teams = (
-        select(TeamMembership.team_id)
-        .join(Team, Team.id == TeamMembership.team_id)
-        .where(TeamMembership.user_id == actor.id, Team.is_active.is_(True))
-    )
-    return or_(
-        and_(CalendarEvent.team_id.is_(None), CalendarEvent.owner_id == actor.id),
-        CalendarEvent.team_id.in_(my_teams),
-    )
-
-
-def overlapping(
-    session: Session,
-    actor: User,
-    start: datetime,
-    end: datetime,
-    *,
-    exclude: uuid.UUID | None = None,
-) -> list[CalendarEvent]:
-    """Return the actor's visible events that overlap ``[start, end)``, earliest first."""
-    query = (
-        select(CalendarEvent)
-        .where(visible_to(actor), CalendarEvent.event_from < end, CalendarEvent.event_to > start)
-        .order_by(CalendarEvent.event_from, CalendarEvent.id)
-    )
-    if exclude is not None:
-        query = query.where(CalendarEvent.id != exclude)
-    return list(session.scalars(query))
 
 
 def create_event(
@@ -157,7 +134,7 @@ def list_events(
     """
     tz, ref = actor.timezone, now or utcnow()
     lower = ref if start is None else parse_datetime(start, tz, now=ref, default_time=time(0))
-    query = select(CalendarEvent).where(visible_to(actor), CalendarEvent.event_to > lower)
+    query = select(CalendarEvent).where(events_visible_to(actor), CalendarEvent.event_to > lower)
     if end is not None:
         upper = parse_datetime(end, tz, now=ref, default_time=END_OF_DAY, field="end")
         if upper <= lower:
@@ -197,7 +174,7 @@ def get_event(session: Session, actor: User, *, event_id: uuid.UUID | str) -> Ca
     """
     found = session.scalar(
         select(CalendarEvent).where(
-            CalendarEvent.id == as_uuid(event_id, "event"), visible_to(actor)
+            CalendarEvent.id == as_uuid(event_id, "event"), events_visible_to(actor)
         )
     )
     if found is None:
@@ -298,12 +275,12 @@ def find_free_time(
     need = _duration(duration)
     if not 1 <= limit <= 50:
         raise InvalidInput("The limit must be between 1 and 50.")
-    day_from, day_to = (_clock(v, "working hours") for v in working_hours)
+    day_from, day_to = (parse_clock(v, "working hours") for v in working_hours)
     if day_to <= day_from:
         raise InvalidInput("Working hours must end after they start.")
     tz, ref = actor.timezone, now or utcnow()
-    lower, upper = _window(within, start, end, tz, ref)
-    lower = max(lower, _round_up(ref))
+    lower, upper = search_window(within, start, end, tz, ref)
+    lower = max(lower, round_up(ref))
     if upper <= lower:
         raise InvalidInput("That time window is already over.")
     if upper - lower > _MAX_WINDOW:
@@ -316,74 +293,9 @@ def find_free_time(
     while day <= upper.astimezone(zinfo).date() and len(slots) < limit:
         lo = max(lower, datetime.combine(day, day_from, zinfo))
         hi = min(upper, datetime.combine(day, day_to, zinfo))
-        slots.extend(gap for gap in _gaps(lo, hi, busy) if gap[1] - gap[0] >= need)
+        slots.extend(gap for gap in free_gaps(lo, hi, busy) if gap[1] - gap[0] >= need)
         day += timedelta(days=1)
     return FreeTimeResult(slots[:limit], conflicts)
-
-
-def _gaps(
-    lo: datetime, hi: datetime, busy: list[tuple[datetime, datetime]]
-) -> list[tuple[datetime, datetime]]:
-    gaps: list[tuple[datetime, datetime]] = []
-    cursor = lo
-    for b_from, b_to in busy:
-        if cursor >= hi or b_from >= hi:
-            break
-        if b_from > cursor:
-            gaps.append((cursor, b_from))
-        cursor = max(cursor, b_to)
-    if cursor < hi:
-        gaps.append((cursor, hi))
-    return gaps
-
-
-def _window(
-    within: str | None,
-    start: datetime | str | None,
-    end: datetime | str | None,
-    tz: str,
-    ref: datetime,
-) -> tuple[datetime, datetime]:
-    if within is not None and (start is not None or end is not None):
-        raise InvalidInput("Give either a window like 'tomorrow' or a start and end, not both.")
-    if start is not None or end is not None:
-        lower = ref
-        if start is not None:
-            lower = parse_datetime(start, tz, now=ref, default_time=time(0), field="start")
-        if end is None:
-            return lower, lower + timedelta(days=7)
-        upper = _end(end, tz, lower, ref, END_OF_DAY)
-        if upper <= lower:
-            raise InvalidInput("The end must be after the start.")
-        return lower, upper
-    if within is None:
-        return ref, ref + timedelta(days=7)
-    key = " ".join(within.lower().split())
-    today = ref.astimezone(zone(tz)).date()
-    if key == "this week":
-        first, last = today, today + timedelta(days=6 - today.weekday())
-    elif key == "next week":
-        first = today + timedelta(days=7 - today.weekday())
-        last = first + timedelta(days=6)
-    else:
-        first = last = parse_day(within, tz, now=ref)
-    return day_bounds(first, tz)[0], day_bounds(last, tz)[1]
-
-
-def _round_up(moment: datetime, minutes: int = 15) -> datetime:
-    step = timedelta(minutes=minutes)
-    floor = moment.replace(second=0, microsecond=0)
-    floor -= timedelta(minutes=floor.minute % minutes)
-    return floor if floor == moment else floor + step
-
-
-def _clock(value: time | str, field: str) -> time:
-    if isinstance(value, time):
-        return value
-    try:
-        return time.fromisoformat(value.strip())
-    except ValueError as exc:
-        raise InvalidInput(f'The {field} "{value}" must look like 09:00.') from exc
 
 
 def _span(
@@ -398,25 +310,12 @@ def _span(
     if end is not None and duration is not None:
         raise InvalidInput("Give an end or a duration, not both.")
     if end is not None:
-        finish = _end(end, tz, begin, now or utcnow())
+        finish = parse_end(end, tz, begin, now or utcnow())
     else:
         finish = begin + (DEFAULT_DURATION if duration is None else _duration(duration))
     if finish <= begin:
         raise InvalidInput("The end must be after the start.")
     return begin, finish
-
-
-def _end(
-    value: datetime | str, tz: str, begin: datetime, now: datetime, default: time | None = None
-) -> datetime:
-    """Read an end time like the start; a bare "3pm" before the start means that day's 3pm."""
-    finish = parse_datetime(value, tz, now=now, default_time=default, field="end")
-    if finish <= begin and isinstance(value, str):
-        again = parse_datetime(value, tz, now=begin, default_time=default, field="end")
-        zinfo = zone(tz)
-        if again.astimezone(zinfo).date() == begin.astimezone(zinfo).date():
-            return again
-    return finish
 
 
 def _duration(value: str | int | timedelta) -> timedelta:

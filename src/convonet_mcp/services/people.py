@@ -20,8 +20,7 @@ from convonet_mcp.models import (
     User,
     utcnow,
 )
-from convonet_mcp.services.agenda import todos_visible_to
-from convonet_mcp.services.calendar import visible_to
+from convonet_mcp.services.agenda import events_visible_to, todos_visible_to
 
 logger = logging.getLogger("convonet.people")
 
@@ -127,7 +126,9 @@ def get_profile(session: Session, actor: User, *, now: datetime | None = None) -
         )
     )
     upcoming = session.scalar(
-        select(func.count(CalendarEvent.id)).where(visible_to(actor), CalendarEvent.event_to > ref)
+        select(func.count(CalendarEvent.id)).where(
+            events_visible_to(actor), CalendarEvent.event_to > ref
+        )
     )
     return Profile(
         user=actor,
