@@ -16,6 +16,8 @@ class VoiceSettings(Settings):
         default=None, description="Public base URL Twilio calls (used to check signatures)."
     )
     max_body_bytes: int = 64 * 1024
+    login_attempts_per_ip: int = 20
+    login_window_seconds: int = 300
 
     # LLM: without a key the offline command grammar answers.
     anthropic_api_key: SecretStr | None = None
