@@ -25,7 +25,7 @@ def cheap_hashing() -> Any:
     return configure_hashing(hasher=PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1))
 
 
-def app_settings(database_url: str, data_dir: Path, **overrides: Any) -> VoiceSettings:
+def app_settings(database_url: str | None, data_dir: Path, **overrides: Any) -> VoiceSettings:
     """Settings of an app on ``database_url`` with fixed, known secrets."""
     values: dict[str, Any] = {
         "database_url": database_url,
