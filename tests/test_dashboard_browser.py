@@ -136,14 +136,15 @@ def test_two_people_share_a_team_and_a_viewer_cannot_edit(
     status = carl.evaluate(
         """async () => {
             const team = state.team.id, todo = state.todos[0].id;
+            const auth = "Bearer " + state.token;
             const put = await fetch(`/api/teams/${team}/todos/${todo}`, {
                 method: "PUT",
-                headers: {"Content-Type": "application/json", Authorization: "Bearer " + state.token},
+                headers: {"Content-Type": "application/json", Authorization: auth},
                 body: JSON.stringify({completed: true}),
             });
             const post = await fetch(`/api/teams/${team}/todos`, {
                 method: "POST",
-                headers: {"Content-Type": "application/json", Authorization: "Bearer " + state.token},
+                headers: {"Content-Type": "application/json", Authorization: auth},
                 body: JSON.stringify({title: "sneaky"}),
             });
             return [put.status, post.status];
