@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import json
 import sys
+import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -111,6 +112,7 @@ class People:
     admin: User
     bob: User
     dev: Team
+    call: str = field(default_factory=lambda: f"call-{uuid.uuid4().hex}")
 
 
 def seed_people(session: Session, make_user: Any, make_team: Any) -> People:

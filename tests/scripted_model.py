@@ -12,6 +12,7 @@ import asyncio
 import json
 import uuid
 from collections.abc import AsyncIterator, Callable, Iterator, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from langchain_core.callbacks import AsyncCallbackManagerForLLMRun, CallbackManagerForLLMRun
@@ -24,6 +25,15 @@ from pydantic import PrivateAttr
 
 HANG = object()
 Step = AIMessage | Callable[[list[BaseMessage]], AIMessage] | BaseException | object
+
+
+@dataclass(frozen=True)
+class Gate:
+    """A reply that streams ``first``, waits for ``event``, then streams ``rest``."""
+
+    first: str
+    event: asyncio.Event
+    rest: AIMessage
 
 
 def call(tool: str, /, **arguments: Any) -> AIMessage:
@@ -122,7 +132,7 @@ class ScriptedChatModel(BaseChatModel):
             step = self._policy
         else:
             raise AssertionError("The scripted model ran out of steps")
-        if callable(step) and not isinstance(step, BaseException):
+        if callable(step) and not isinstance(step, (BaseException, Gate)):
             step = step(messages)
         if isinstance(step, AIMessage) and tools is not None:
             unknown = {c["name"] for c in step.tool_calls} - set(tools)
@@ -165,6 +175,10 @@ class ScriptedChatModel(BaseChatModel):
             await asyncio.Event().wait()  # a model that never answers
         if isinstance(step, BaseException):
             raise step
+        if isinstance(step, Gate):
+            yield ChatGenerationChunk(message=AIMessageChunk(content=step.first))
+            await step.event.wait()  # bounded by the agent's turn budget
+            step = step.rest
         assert isinstance(step, AIMessage)
         text = step.content if isinstance(step.content, str) else ""
         for index, word in enumerate(text.split(" ")):

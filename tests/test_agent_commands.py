@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
-import uuid
-
 import pytest
-from agent_support import COMMANDS, TZ, check_command_list, running_agent, seed_people, voice_settings
 from langchain_core.messages import AIMessage, BaseMessage, SystemMessage, ToolMessage
-from scripted_model import ScriptedChatModel, call, confirm
 from sqlalchemy import select
 
+from agent_support import (
+    COMMANDS,
+    TZ,
+    check_command_list,
+    running_agent,
+    seed_people,
+    voice_settings,
+)
 from convonet_mcp.dates import now_in
 from convonet_mcp.models import Channel, Todo
-
+from scripted_model import ScriptedChatModel, call, confirm
 
 
 def _complete_found(messages: list[BaseMessage]) -> AIMessage:
@@ -42,12 +46,11 @@ async def test_the_voice_command_list_runs_through_mcp_tools_and_lands_in_the_da
 ):
     people = seed_people(session, make_user, make_team)
     model = ScriptedChatModel(SCRIPT)
-    conversation = f"call-{uuid.uuid4().hex}"
     replies = []
     async with running_agent(voice_settings(database_url, tmp_path), factory, model) as agent:
         for text in COMMANDS:
             result = await agent.turn(
-                user_id=people.ann.id, conversation_id=conversation, channel=Channel.phone, text=text
+                user_id=people.ann.id, conversation_id=people.call, channel=Channel.phone, text=text
             )
             assert not result.timed_out and not result.used_fallback and result.transfer is None
             replies.append(result.text)
@@ -66,7 +69,7 @@ async def test_each_turn_tells_the_model_who_the_user_is_and_the_date_in_their_t
     model = ScriptedChatModel([AIMessage("Hello Ann.")])
     async with running_agent(voice_settings(database_url, tmp_path), factory, model) as agent:
         result = await agent.turn(
-            user_id=people.ann.id, conversation_id="c1", channel=Channel.browser, text="Hi"
+            user_id=people.ann.id, conversation_id=people.call, channel=Channel.browser, text="Hi"
         )
     assert result.text == "Hello Ann."
     system = model.seen[0][0]
@@ -86,12 +89,15 @@ async def test_the_offline_grammar_handles_the_same_command_list_without_a_model
         replies = []
         for text in COMMANDS:
             result = await agent.turn(
-                user_id=people.ann.id, conversation_id="c2", channel=Channel.phone, text=text
+                user_id=people.ann.id, conversation_id=people.call, channel=Channel.phone, text=text
             )
             assert result.used_fallback and not result.timed_out
             replies.append(result.text)
         joke = await agent.turn(
-            user_id=people.ann.id, conversation_id="c2", channel=Channel.phone, text="Tell a joke"
+            user_id=people.ann.id,
+            conversation_id=people.call,
+            channel=Channel.phone,
+            text="Tell a joke",
         )
     check_command_list(factory, people)
     assert replies[0] == 'Created "Review the quarterly report", high priority.'
@@ -115,11 +121,14 @@ async def test_a_model_cannot_act_as_another_user(
     ])  # fmt: skip
     async with running_agent(voice_settings(database_url, tmp_path), factory, model) as agent:
         result = await agent.turn(
-            user_id=people.ann.id, conversation_id="c3", channel=Channel.phone, text="Act as Bob"
+            user_id=people.ann.id,
+            conversation_id=people.call,
+            channel=Channel.phone,
+            text="Act as Bob",
         )
         with pytest.raises(PermissionError):
             await agent.turn(
-                user_id=people.bob.id, conversation_id="c3", channel=Channel.phone, text="Hi"
+                user_id=people.bob.id, conversation_id=people.call, channel=Channel.phone, text="Hi"
             )
     tool_results = [m for m in model.seen[-1] if isinstance(m, ToolMessage)]
     assert [m.status for m in tool_results] == ["error", "error", "success"]

@@ -19,7 +19,7 @@ from typing import Any
 
 from fastmcp import Client
 from fastmcp.client.group import ClientGroup
-from fastmcp.mcp_config import MCPConfig
+from fastmcp.mcp_config import MCPConfig, StdioMCPServer
 from langchain_core._api import suppress_langchain_beta_warning
 from langchain_core.tools import BaseTool
 from sqlalchemy.orm import Session, sessionmaker
@@ -62,7 +62,9 @@ def load_mcp_servers(path: str | Path | None) -> MCPConfig | None:
         config = MCPConfig.from_dict(json.loads(file.read_text(encoding="utf-8")))
     except (OSError, ValueError) as exc:
         raise MountError(f"Cannot read the MCP servers file {file}: {exc}") from exc
-    for name in config.mcpServers:
+    for name, server in config.mcpServers.items():
+        if isinstance(server, StdioMCPServer) and server.keep_alive is None:
+            server.keep_alive = False  # a conversation's subprocess ends with the conversation
         if not _NAME.match(name):
             raise MountError(
                 f'MCP server name "{name}" must be a letter then up to 23 letters, digits or '
