@@ -5,6 +5,7 @@ from __future__ import annotations
 import typer
 
 from convonet_mcp import __version__
+from convonet_voice.serve import serve
 
 app = typer.Typer(
     name="convonet-voice",
@@ -13,6 +14,7 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     add_completion=False,
 )
+app.command("serve")(serve)
 
 
 @app.callback()
