@@ -26,7 +26,7 @@ def _load_demo(settings: VoiceSettings) -> None:
 
 
 def serve(
-    host: str | None = typer.Option(None, help="Listen address (default CONVONET_HOST, 127.0.0.1)."),
+    host: str | None = typer.Option(None, help="Address (default CONVONET_HOST, 127.0.0.1)."),
     port: int | None = typer.Option(None, help="Port (default CONVONET_PORT, 8000)."),
     demo: bool = typer.Option(False, "--demo", help="Load the demo data first; show its logins."),
     proxy_headers: bool = typer.Option(
