@@ -24,7 +24,7 @@ from convonet_mcp.auth.passwords import (
     needs_rehash,
     verify_password,
 )
-from convonet_mcp.auth.pins import hash_pin, pin_matches, pin_needs_rehash
+from convonet_mcp.auth.pins import check_pin_policy, hash_pin, pin_matches, pin_needs_rehash
 from convonet_mcp.auth.secrets import Secrets
 from convonet_mcp.dates import zone
 from convonet_mcp.errors import Conflict, ConvonetError, InvalidInput
@@ -159,13 +159,15 @@ def register_user(
     if password is not None:
         check_password_policy(password)
     if voice_pin is not None:
-        user.voice_pin_hash = hash_pin(voice_pin, secrets)
+        check_pin_policy(voice_pin)
     _ensure_free(session, User.email, user.email, "email", None)
     _ensure_free(session, User.username, user.username, "username", None)
     if user.phone_number:
         _ensure_free(session, User.phone_number, user.phone_number, "phone number", None)
     if password is not None:
         user.password_hash = hash_password(password)
+    if voice_pin is not None:
+        user.voice_pin_hash = hash_pin(voice_pin, secrets)
     session.add(user)
     _flush(session)
     logger.info("Registered user %s", user.id)
