@@ -5,6 +5,7 @@ from __future__ import annotations
 import typer
 
 from convonet_mcp import __version__
+from convonet_voice.chat import chat
 from convonet_voice.serve import serve
 
 app = typer.Typer(
@@ -20,6 +21,9 @@ app.command("serve")(serve)
 @app.callback()
 def root() -> None:
     """Convonet voice app: phone and browser voice front end over the Convonet MCP server."""
+
+
+app.command("chat")(chat)
 
 
 @app.command()

@@ -23,7 +23,7 @@ from convonet_voice.agent.checkpoints import Persistence, open_persistence
 from convonet_voice.agent.conversation import Conversation, TurnTimings
 from convonet_voice.agent.graph import build_graph
 from convonet_voice.agent.llm import claude_model
-from convonet_voice.agent.mcp_mount import load_mcp_servers
+from convonet_voice.agent.mcp_mount import ToolObserver, load_mcp_servers
 from convonet_voice.agent.recovery import Turn, TurnRunner
 from convonet_voice.settings import VoiceSettings
 
@@ -73,6 +73,7 @@ class ConversationAgent:
         persistence: Persistence | None,
         extra_servers: MCPConfig | None,
         stack: AsyncExitStack,
+        on_tool_call: ToolObserver | None = None,
     ) -> None:
         self.budgets = Budgets.from_settings(settings)
         graph = build_graph(persistence.checkpointer) if persistence and model else None
@@ -84,6 +85,7 @@ class ConversationAgent:
             threads=persistence.threads if persistence else None,
             extra_servers=extra_servers,
             budgets=self.budgets,
+            on_tool_call=on_tool_call,
         )
         self._stack = stack
         self._locks: dict[str, asyncio.Lock] = {}
@@ -181,8 +183,11 @@ async def open_agent(
     factory: sessionmaker[Session],
     *,
     model: BaseChatModel | None = None,
+    on_tool_call: ToolObserver | None = None,
 ) -> ConversationAgent:
     """Build the agent: ``model``, else Claude when a key is set, else the offline grammar.
+
+    ``on_tool_call`` is told of each tool call as it starts (the text client prints them).
 
     Raises:
         MountError: ``CONVONET_MCP_SERVERS_FILE`` is unreadable or invalid.
@@ -205,4 +210,5 @@ async def open_agent(
         persistence=persistence,
         extra_servers=extra,
         stack=stack,
+        on_tool_call=on_tool_call,
     )

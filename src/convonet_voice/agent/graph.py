@@ -75,6 +75,7 @@ class TurnContext:
     tool_timeout: float
     emit: Callable[[str], None]
     stats: TurnStats = field(default_factory=TurnStats)
+    observe: Callable[[str, dict[str, Any]], None] | None = None
 
 
 async def assistant(state: AgentState, runtime: Runtime[TurnContext]) -> dict[str, Any]:
@@ -128,6 +129,8 @@ async def _run_tool(ctx: TurnContext, call: ToolCall) -> ToolMessage:
             name=call["name"],
             status="error",
         )
+    if ctx.observe is not None:
+        ctx.observe(call["name"], call["args"])
     started = time.perf_counter()
     ctx.stats.tool_calls += 1
     try:

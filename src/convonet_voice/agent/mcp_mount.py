@@ -12,6 +12,7 @@ import json
 import logging
 import re
 import uuid
+from collections.abc import Callable
 from contextlib import AsyncExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -32,6 +33,9 @@ with suppress_langchain_beta_warning():
     from langchain.mcp import MCPAdapter
 
 logger = logging.getLogger("convonet.agent.mcp")
+
+ToolObserver = Callable[[str, dict[str, Any]], None]
+"""Told of every tool call (name, arguments) as it starts; the text client shows them."""
 
 _NAME = re.compile(r"^[A-Za-z][A-Za-z0-9-]{0,23}$")
 
@@ -81,9 +85,12 @@ class McpSession:
         self.convonet = convonet
         self.tools = tools
         self.by_name = {tool.name: tool for tool in tools}
+        self.observer: ToolObserver | None = None
 
     async def call(self, name: str, arguments: dict[str, Any]) -> ToolReply:
         """Call a Convonet tool through this conversation's session."""
+        if self.observer is not None:
+            self.observer(name, arguments)
         result = await self.convonet.call_tool(name, arguments, raise_on_error=False)
         data = result.structured_content or {}
         if result.is_error:

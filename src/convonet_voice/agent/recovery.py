@@ -28,7 +28,7 @@ from convonet_voice.agent.conversation import (
     read_profile,
 )
 from convonet_voice.agent.graph import AgentState, TurnContext, TurnStats
-from convonet_voice.agent.mcp_mount import mount
+from convonet_voice.agent.mcp_mount import ToolObserver, mount
 from convonet_voice.agent.prompts import FAILED, TIMED_OUT, summarize
 from convonet_voice.agent.transfer_intent import detect_transfer
 from convonet_voice.settings import VoiceSettings
@@ -71,6 +71,7 @@ class TurnRunner:
         threads: ThreadIndex | None,
         extra_servers: MCPConfig | None,
         budgets: Budgets,
+        on_tool_call: ToolObserver | None = None,
     ) -> None:
         self.settings = settings
         self.factory = factory
@@ -79,6 +80,7 @@ class TurnRunner:
         self.threads = threads
         self.extra_servers = extra_servers
         self.budgets = budgets
+        self.on_tool_call = on_tool_call
         self.conversations: dict[str, Conversation] = {}
         self.resets = 0
 
@@ -116,6 +118,7 @@ class TurnRunner:
         except BaseException:
             await session.aclose()
             raise
+        session.observer = self.on_tool_call
         model = bind_model(self.model, session)
         conversation = Conversation(
             conversation_id, user_id, channel, session, profile, model, record
@@ -157,6 +160,7 @@ class TurnRunner:
             tool_timeout=self.budgets.tool,
             emit=turn.say,
             stats=turn.stats,
+            observe=self.on_tool_call,
         )
         failure: BaseException | None = None
         try:
