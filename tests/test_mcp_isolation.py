@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 from fastmcp import Client
-from mcp_helpers import call, error_of, server_for
 
 from convonet_mcp.models import CalendarEvent, Reminder, Team, TeamMembership, Todo
+from mcp_helpers import call, error_of, server_for
 
 
 @pytest.fixture
@@ -81,7 +81,7 @@ ATTEMPTS = [
 async def test_every_tool_refuses_another_users_ids_and_changes_nothing(
     factory, session, anns_world
 ):
-    ann, bob, ids = anns_world
+    _, bob, ids = anns_world
     async with Client(server_for(factory, bob)) as client:
         for tool, template in ATTEMPTS:
             arguments = {k: v.format(**ids) for k, v in template.items()}

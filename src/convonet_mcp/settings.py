@@ -36,7 +36,7 @@ class Settings(BaseSettings):
     read_only: bool = False
     http_allowed_origins: list[str] | None = Field(
         default=None,
-        description="Browser origins allowed to call the MCP HTTP endpoint (loopback: same-origin).",
+        description="Browser origins allowed to call the MCP HTTP endpoint.",
     )
     pin_max_failures: int = 5
     pin_lock_minutes: int = 15
