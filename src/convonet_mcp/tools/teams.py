@@ -21,8 +21,8 @@ from convonet_mcp.tools.todos import (
     TodoPage,
     TodoResult,
     When,
-    todo_page,
-    todo_result,
+    create,
+    listing,
 )
 
 TeamArg = Annotated[str, Field(description="Team name or id.")]
@@ -196,22 +196,15 @@ def register(mcp: FastMCP, rt: Runtime) -> None:
     ) -> TodoResult:
         """Create a todo in a team, optionally assigned to a member ("assign a code review
         to John in the dev team"). Members and up can create team todos."""
-        return rt.run(
-            lambda s, a: todo_result(
-                "Created",
-                todos.create_todo(
-                    s,
-                    a,
-                    title=title,
-                    description=description,
-                    priority=priority,
-                    due=due,
-                    team=team,
-                    assignee=assignee,
-                    is_private=private,
-                ),
-                a.timezone,
-            )
+        return create(
+            rt,
+            title=title,
+            description=description,
+            priority=priority,
+            due=due,
+            team=team,
+            assignee=assignee,
+            is_private=private,
         )
 
     @tool("read", "List team todos")
@@ -227,22 +220,17 @@ def register(mcp: FastMCP, rt: Runtime) -> None:
         cursor: Cursor = None,
     ) -> TodoPage:
         """List a team's todos that the user can see, with filters and pagination."""
-        return rt.run(
-            lambda s, a: todo_page(
-                todos.list_team_todos(
-                    s,
-                    a,
-                    team=team,
-                    status=status,
-                    priority=priority,
-                    assignee=assignee,
-                    due_after=due_after,
-                    due_before=due_before,
-                    text=text,
-                    limit=limit,
-                    cursor=cursor,
-                ),
-                a.timezone,
-                "team todos",
-            )
+        return listing(
+            rt,
+            todos.list_team_todos,
+            "team todos",
+            team=team,
+            status=status,
+            priority=priority,
+            assignee=assignee,
+            due_after=due_after,
+            due_before=due_before,
+            text=text,
+            limit=limit,
+            cursor=cursor,
         )

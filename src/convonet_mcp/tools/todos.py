@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from collections.abc import Callable
+from typing import Annotated, Any, Literal
 
 from fastmcp import FastMCP
 from pydantic import Field
@@ -65,6 +66,18 @@ def todo_page(page: Page[Todo], tz: str, what: str = "todos") -> TodoPage:
     return TodoPage(summary=summary, todos=items, next_cursor=page.next_cursor)
 
 
+def create(rt: Runtime, **fields: Any) -> TodoResult:
+    """Create a personal or team todo; shared by create_todo and create_team_todo."""
+    return rt.run(
+        lambda s, a: todo_result("Created", todos.create_todo(s, a, **fields), a.timezone)
+    )
+
+
+def listing(rt: Runtime, lister: Callable[..., Page[Todo]], what: str, **filters: Any) -> TodoPage:
+    """List todos with ``lister`` (list_todos or list_team_todos) and shape the page."""
+    return rt.run(lambda s, a: todo_page(lister(s, a, **filters), a.timezone, what))
+
+
 def register(mcp: FastMCP, rt: Runtime) -> None:
     """Add the eight todo tools."""
     tool = Registrar(mcp, rt, "todos")
@@ -86,22 +99,15 @@ def register(mcp: FastMCP, rt: Runtime) -> None:
         Use for "add a todo to ...", "I need to ... by Friday". A team todo can be assigned
         to a team member by email or name; a personal todo is the user's alone.
         """
-        return rt.run(
-            lambda s, a: todo_result(
-                "Created",
-                todos.create_todo(
-                    s,
-                    a,
-                    title=title,
-                    description=description,
-                    priority=priority,
-                    due=due,
-                    team=team,
-                    assignee=assignee,
-                    is_private=private,
-                ),
-                a.timezone,
-            )
+        return create(
+            rt,
+            title=title,
+            description=description,
+            priority=priority,
+            due=due,
+            team=team,
+            assignee=assignee,
+            is_private=private,
         )
 
     @tool("read", "List todos")
@@ -123,24 +129,19 @@ def register(mcp: FastMCP, rt: Runtime) -> None:
         Filter by status, priority, assignee, team, due-date range or text; use `text` to
         find a todo by name before completing or changing it. Newest first, paginated.
         """
-        return rt.run(
-            lambda s, a: todo_page(
-                todos.list_todos(
-                    s,
-                    a,
-                    status=status,
-                    priority=priority,
-                    assignee=assignee,
-                    team=team,
-                    due_after=due_after,
-                    due_before=due_before,
-                    text=text,
-                    limit=limit,
-                    cursor=cursor,
-                ),
-                a.timezone,
-                f"{status} todos" if status != "all" else "todos",
-            )
+        return listing(
+            rt,
+            todos.list_todos,
+            f"{status} todos" if status != "all" else "todos",
+            status=status,
+            priority=priority,
+            assignee=assignee,
+            team=team,
+            due_after=due_after,
+            due_before=due_before,
+            text=text,
+            limit=limit,
+            cursor=cursor,
         )
 
     @tool("read", "Get a todo")
