@@ -83,6 +83,22 @@ def test_a_second_team_with_the_same_name_is_a_conflict(api: ApiClient) -> None:
     assert error_of(again) == (409, "conflict")
 
 
+def test_renaming_a_team_to_a_name_already_used_is_a_conflict_and_bad_input_is_422(
+    api: ApiClient,
+) -> None:
+    ann = api.user("ann")
+    _team(api, ann, "Dev")
+    ops = _team(api, ann, "Ops")
+    url = f"/api/teams/{ops['id']}"
+    assert error_of(api.request("PUT", url, headers=ann, json={"name": "DEV"})) == (409, "conflict")
+    assert error_of(api.request("PUT", url, headers=ann, json={"name": ""}))[0] == 422
+    assert error_of(api.request("PUT", url, headers=ann, json={"owner": "me"}))[0] == 422
+    broken = api.request(
+        "PUT", url, headers=ann | {"content-type": "application/json"}, content=b"{oops"
+    )
+    assert error_of(broken) == (422, "invalid_input")
+
+
 @pytest.mark.parametrize("team_id", ["not-a-uuid", "Dev", str(uuid.uuid4())])
 def test_a_malformed_unknown_or_named_team_id_is_404(api: ApiClient, team_id: str) -> None:
     ann = api.user("ann")
@@ -260,6 +276,40 @@ def test_bad_todo_input_is_refused(api: ApiClient, body: dict[str, Any]) -> None
     assert error_of(response)[0] in {404, 422}
     if "assignee" not in body:
         assert response.status_code == 422
+
+
+@pytest.mark.parametrize(
+    ("body", "expected"),
+    [
+        ({"priority": "meh"}, 422),
+        ({"title": ""}, 422),
+        ({"due": "not a date at all"}, 422),
+        ({"assignee": "carl@example.com"}, 422),
+        ({"assignee": "nobody@example.com"}, 404),
+        ({"completed": "maybe"}, 422),
+    ],
+)
+def test_bad_todo_changes_are_refused(api: ApiClient, body: dict[str, Any], expected: int) -> None:
+    ann = api.user("ann")
+    api.register("carl")
+    team = _team(api, ann)
+    todo = _todo(api, ann, team["id"], title="t")
+    url = f"/api/teams/{team['id']}/todos/{todo['id']}"
+    assert error_of(api.request("PUT", url, headers=ann, json=body))[0] == expected
+    unchanged = api.request("GET", f"/api/teams/{team['id']}/todos", headers=ann).json()
+    assert [(t["title"], t["priority"], t["assignee"]) for t in unchanged["items"]] == [
+        ("t", "medium", None)
+    ]
+
+
+def test_a_role_change_to_an_unknown_role_is_422(api: ApiClient) -> None:
+    ann = api.user("ann")
+    bob = api.register("bob")
+    team = _team(api, ann)
+    _join(api, ann, team["id"], "bob", "member")
+    url = f"/api/teams/{team['id']}/members/{bob['id']}/role"
+    assert error_of(api.request("PUT", url, headers=ann, json={"role": "boss"}))[0] == 422
+    assert error_of(api.request("PUT", url, headers=ann, json={}))[0] == 422
 
 
 def test_a_todo_of_another_team_is_404_under_this_team(api: ApiClient) -> None:

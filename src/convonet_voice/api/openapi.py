@@ -91,8 +91,10 @@ def _operation(ep: Endpoint, content: str = "application/json") -> dict[str, Any
         "responses": responses,
     }
     if ep.body is not None:
+        # An empty body reads as {}: it is optional when every field is.
+        needed = any(f.is_required() for f in ep.body.model_fields.values())
         op["requestBody"] = {
-            "required": True,
+            "required": needed,
             "content": {content: {"schema": _ref(ep.body, False)}},
         }
     op["security"] = [{"bearer": []}] if ep.auth else []

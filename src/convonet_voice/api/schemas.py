@@ -31,13 +31,15 @@ class ErrorOut(BaseModel):
 
 class RegisterIn(ApiModel):
     email: str = Short
-    username: str = Field(min_length=1, max_length=64)
-    password: str = Secret
+    username: str = Field(min_length=3, max_length=64, description="Letters, digits, _ . -")
+    password: str = Field(min_length=8, max_length=1024)
     first_name: str = Name
     last_name: str = Name
-    timezone: str = Field(default="UTC", min_length=1, max_length=64)
-    phone: str | None = Field(default=None, max_length=32)
-    voice_pin: str | None = Field(default=None, max_length=16)
+    timezone: str = Field(default="UTC", min_length=1, max_length=64, description="IANA name.")
+    phone: str | None = Field(default=None, max_length=32, description="E.164, e.g. +14155552671.")
+    voice_pin: str | None = Field(
+        default=None, max_length=16, description="4-6 digits, not an easy pattern."
+    )
 
 
 class LoginIn(ApiModel):
