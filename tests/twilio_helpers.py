@@ -156,7 +156,10 @@ def build_app(
     *,
     sessions: SessionStore | None = None,
 ) -> Starlette:
-    """A Starlette app with only the telephony webhooks, opened around a given agent."""
+    """A Starlette app with only the telephony webhooks, opened around a given agent.
+
+    A given session store is closed with the app, on the app's event loop.
+    """
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -170,9 +173,13 @@ def build_app(
                 store, kind="login", limit=10, window=timedelta(minutes=1)
             ),
         )
-        async with open_telephony(services, agent=agent, sessions=sessions) as telephony:
-            app.state.telephony = telephony
-            yield
+        try:
+            async with open_telephony(services, agent=agent, sessions=sessions) as telephony:
+                app.state.telephony = telephony
+                yield
+        finally:
+            if sessions is not None:
+                await sessions.aclose()
 
     return Starlette(routes=[mount()], lifespan=lifespan)
 

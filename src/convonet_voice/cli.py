@@ -7,6 +7,7 @@ import typer
 from convonet_mcp import __version__
 from convonet_voice.chat import chat
 from convonet_voice.serve import serve
+from convonet_voice.telephony.configure import app as twilio_app
 
 app = typer.Typer(
     name="convonet-voice",
@@ -15,6 +16,7 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     add_completion=False,
 )
+app.add_typer(twilio_app, name="twilio")
 app.command("serve")(serve)
 
 

@@ -20,7 +20,7 @@ if TYPE_CHECKING:
     from redis.asyncio import Redis
 
 DEFAULT_PREFIX = "convonet:voice:"
-_POLL_SECONDS = 0.05
+_POLL_SECONDS = 0.025
 
 # INCR, and start the expiry on the first hit, atomically.
 _INCR_LUA = """
@@ -175,7 +175,7 @@ class RedisSessionStore:
             await self._client.delete(*(self._prefix + key for key in keys))
 
     async def wait(self, key: str, *, timeout: float) -> str | None:
-        """Poll for ``key`` every 50 ms until it is set or ``timeout`` passes."""
+        """Poll for ``key`` every 25 ms until it is set or ``timeout`` passes."""
         deadline = time.monotonic() + timeout
         while True:
             value = await self.get(key)

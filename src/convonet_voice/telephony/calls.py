@@ -60,6 +60,8 @@ class CallState:
     silences: int = 0
     holds: int = 0
     transfer_id: str | None = None
+    first_name: str = ""
+    hints: list[str] = field(default_factory=list)  # speech hints, refreshed every turn
     transcript: list[tuple[str, str]] = field(default_factory=list)
 
     @classmethod

@@ -39,9 +39,10 @@ def twilio_client(settings: VoiceSettings) -> Client:
     Raises:
         ConfigureError: the account sid or auth token is missing.
     """
-    if not settings.twilio_account_sid or settings.twilio_auth_token is None:
+    token = settings.twilio_auth_token.get_secret_value() if settings.twilio_auth_token else ""
+    if not settings.twilio_account_sid or not token:
         raise ConfigureError("Set CONVONET_TWILIO_ACCOUNT_SID and CONVONET_TWILIO_AUTH_TOKEN.")
-    client = Client(settings.twilio_account_sid, settings.twilio_auth_token.get_secret_value())
+    client = Client(settings.twilio_account_sid, token)
     if settings.twilio_api_base:
         client.api.base_url = settings.twilio_api_base.rstrip("/")
     return client

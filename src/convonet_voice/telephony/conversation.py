@@ -102,21 +102,22 @@ async def _caller(tel: Telephony, state: CallState) -> Caller:
     return await run_in_threadpool(run)
 
 
-def _listen(tel: Telephony, caller: Caller, prompt: str, lead: list[str]) -> VoiceResponse:
+def _listen(tel: Telephony, state: CallState, prompt: str, lead: list[str]) -> VoiceResponse:
     action = webhook_url(tel.settings, TALK_PATH)
-    return ask(tel.settings, prompt=prompt, action=action, hints=caller.hints, lead=lead)
+    return ask(tel.settings, prompt=prompt, action=action, hints=state.hints, lead=lead)
 
 
 async def signed_in(
     tel: Telephony, call_sid: str, state: CallState, *, lead: list[str] | None = None
 ) -> VoiceResponse:
     """Save the call's state and listen: after a greeting by name, or after ``lead`` lines."""
-    await tel.save(call_sid, state)
     caller = await _caller(tel, state)
+    state.first_name, state.hints = caller.first_name, caller.hints
+    await tel.save(call_sid, state)
     if lead is None:
         name = caller.first_name
         lead = [f"Thanks, {name}. You're signed in." if name else "Thanks. You're signed in."]
-    return _listen(tel, caller, ASK_NEXT, lead)
+    return _listen(tel, state, ASK_NEXT, lead)
 
 
 async def _run_turn(tel: Telephony, key: str, call_sid: str, user_id: uuid.UUID, text: str) -> None:
@@ -174,7 +175,7 @@ async def take_turn(
             await end_conversation(tel, call_sid, state)
             return goodbye(tel.settings, "I haven't heard anything, so I'll hang up now. Goodbye.")
         await tel.save(call_sid, state)
-        return _listen(tel, await _caller(tel, state), ASK_NEXT, ["Are you still there?"])
+        return _listen(tel, state, ASK_NEXT, ["Are you still there?"])
     state.silences = 0
     if is_goodbye(text):
         _remember(tel, state, "caller", text)
@@ -184,25 +185,46 @@ async def take_turn(
     turn_id = uuid.uuid4().hex
     _remember(tel, state, "caller", text)
     state.holds = 0
-    await tel.save(call_sid, state)
-    tel.spawn(_run_turn(tel, f"turn:{turn_id}", call_sid, user_id, text))
-    return await _finish(tel, call_sid, state, turn_id)
+    running = tel.spawn(_run_turn(tel, f"turn:{turn_id}", call_sid, user_id, text))
+    # The speech hints are read while the agent thinks, so they cost the caller no time.
+    refresh = asyncio.ensure_future(_caller(tel, state))
+    return await _finish(tel, call_sid, state, turn_id, running, refresh)
 
 
-async def _finish(tel: Telephony, call_sid: str, state: CallState, turn_id: str) -> VoiceResponse:
-    raw = await tel.sessions.wait(f"turn:{turn_id}", timeout=hold_after(tel))
+async def _finish(
+    tel: Telephony,
+    call_sid: str,
+    state: CallState,
+    turn_id: str,
+    running: asyncio.Task[None] | None = None,
+    refresh: asyncio.Future[Caller] | None = None,
+) -> VoiceResponse:
+    """Answer with the turn's outcome, or a holding line while it is still running.
+
+    A turn running in this worker is awaited directly; a continuation, which may reach
+    another worker, waits for the outcome in the session store.
+    """
+    key = f"turn:{turn_id}"
+    if running is not None:
+        done, _ = await asyncio.wait({running}, timeout=hold_after(tel))
+        raw = await tel.sessions.get(key) if done else None
+    else:
+        raw = await tel.sessions.wait(key, timeout=hold_after(tel))
+    if refresh is not None:
+        state.hints = (await refresh).hints
     if raw is None:
         state.holds += 1
         await tel.save(call_sid, state)
         if state.holds > MAX_HOLDS:
             logger.warning("Call %s: turn %s is still running; giving up on it", call_sid, turn_id)
-            return _listen(tel, await _caller(tel, state), ASK_NEXT, [FAILED_TURN])
+            return _listen(tel, state, ASK_NEXT, [FAILED_TURN])
         url = webhook_url(tel.settings, TALK_PATH) + "?" + urlencode({"pending": turn_id})
         return hold(tel.settings, HOLDING, url)
     outcome = json.loads(raw)
     if outcome.get("call_sid") != call_sid:
-        return _listen(tel, await _caller(tel, state), ASK_NEXT, [])
-    await tel.sessions.delete(f"turn:{turn_id}")
+        await tel.save(call_sid, state)
+        return _listen(tel, state, ASK_NEXT, [])
+    await tel.sessions.delete(key)
     return await _answer(tel, call_sid, state, outcome)
 
 
@@ -221,7 +243,7 @@ async def _answer(
         response.redirect(webhook_url(tel.settings, TRANSFER_PATH) + "?" + query, method="POST")
         return response
     await tel.save(call_sid, state)
-    return _listen(tel, await _caller(tel, state), text, [])
+    return _listen(tel, state, text, [])
 
 
 def _remember(tel: Telephony, state: CallState, role: str, text: str) -> None:

@@ -51,8 +51,8 @@ async def verified_form(request: Request, settings: VoiceSettings) -> FormData:
             configured; 413 when the body is larger than ``max_body_bytes``.
     """
     signature = request.headers.get(SIGNATURE_HEADER)
-    token = settings.twilio_auth_token
-    if token is None:
+    token = settings.twilio_auth_token.get_secret_value() if settings.twilio_auth_token else ""
+    if not token:
         logger.error("Refused a Twilio webhook: CONVONET_TWILIO_AUTH_TOKEN is not set")
         raise HTTPException(403, "Forbidden")
     if not signature:
@@ -69,8 +69,8 @@ async def verified_form(request: Request, settings: VoiceSettings) -> FormData:
         pairs = parse_qsl(b"".join(chunks).decode(), keep_blank_values=True)
     except UnicodeDecodeError:
         raise HTTPException(403, "Forbidden") from None
-    form = FormData(pairs)
-    validator = RequestValidator(token.get_secret_value())
+    form = FormData([(name, value) for name, value in pairs])
+    validator = RequestValidator(token)
     if not validator.validate(public_url_of(request, settings), form, signature):
         logger.warning("Refused a Twilio webhook to %s: bad signature", request.url.path)
         raise HTTPException(403, "Forbidden")

@@ -178,6 +178,7 @@ async def outcome(
             )
         return goodbye(settings, "Thank you, your message has been saved.", GOODBYE)
     status = str(form.get("DialCallStatus") or "failed")
+    moves: tuple[TransferStatus, ...]
     if status == "completed":
         moves = (TransferStatus.connected, TransferStatus.completed)
     elif status == "canceled":
