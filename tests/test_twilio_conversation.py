@@ -215,3 +215,19 @@ def test_without_transcripts_enabled_the_record_keeps_no_words(
         record = session.scalar(select(CallRecording).where(CallRecording.call_sid == call.sid))
         assert record is not None
         assert record.duration_seconds == 5 and record.transcription is None
+
+
+class BrokenAgent(EchoAgent):
+    """An agent whose turn fails."""
+
+    async def turn(self, **kwargs: Any) -> Any:
+        raise RuntimeError("the model service is down")
+
+
+def test_a_failing_agent_turn_is_apologised_for_and_the_call_goes_on(
+    factory: sessionmaker[Session], secrets: Secrets, ann: User
+) -> None:
+    for call in signed_in_call(factory, secrets, BrokenAgent()):
+        answer = call.say("what's on my list")
+        assert "something went wrong on my side" in spoken(answer)
+        assert listens(answer)

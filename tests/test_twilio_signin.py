@@ -163,9 +163,7 @@ def test_silence_at_the_pin_prompt_is_reprompted_then_the_call_ends(line: Call) 
     assert hangs_up(last)
 
 
-def test_pins_and_digits_never_reach_the_logs(
-    line: Call, caplog: pytest.LogCaptureFixture
-) -> None:
+def test_pins_and_digits_never_reach_the_logs(line: Call, caplog: pytest.LogCaptureFixture) -> None:
     caplog.set_level(logging.DEBUG)
     call = new_call(line, "+442071838750")
     call.post("call")
@@ -176,3 +174,17 @@ def test_pins_and_digits_never_reach_the_logs(
     for secret in ("4155550123", "1357", "4071", "four oh seven one", "442071838750"):
         assert secret not in logged
     assert any("signed in" in r.getMessage() for r in caplog.records)
+
+
+def test_a_retried_pin_delivery_is_answered_again_without_counting_a_second_try(
+    line: Call,
+) -> None:
+    line.post("call")
+    gather = line.last.find("Gather") if line.last is not None else None
+    assert gather is not None
+    url = gather.get("action") or ""
+    wrong = line.params(Digits="1357")
+    first = line.post_url(url, wrong, idempotency="same-delivery").text
+    assert line.post_url(url, wrong, idempotency="same-delivery").text == first
+    assert "did not match" in spoken(line.keys("2580"))  # the second try, not the third
+    assert hangs_up(line.keys("9513"))

@@ -5,14 +5,17 @@ from __future__ import annotations
 import asyncio
 import logging
 import uuid
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from enum import StrEnum
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 from sqlalchemy.orm import Session, sessionmaker
+from starlette.concurrency import run_in_threadpool
 
 from convonet_mcp.auth.limits import CounterStore
 from convonet_mcp.auth.secrets import Secrets
+from convonet_mcp.db import transaction
 from convonet_mcp.models import Channel
 from convonet_voice.sessions import SessionStore, get_json, set_json
 from convonet_voice.settings import VoiceSettings
@@ -21,6 +24,8 @@ if TYPE_CHECKING:
     from convonet_voice.agent.api import TurnResult
 
 logger = logging.getLogger("convonet.telephony")
+
+T = TypeVar("T")
 
 CALL_TTL = 4 * 60 * 60.0  # seconds a call's state outlives its last webhook
 MAX_PIN_TRIES = 3
@@ -92,6 +97,15 @@ class Telephony:
     sessions: SessionStore
     agent: Agent
     tasks: set[asyncio.Task[None]] = field(default_factory=set)
+
+    async def db(self, work: Callable[[Session], T]) -> T:
+        """Run ``work`` in a committed transaction on a worker thread."""
+
+        def run() -> T:
+            with transaction(self.factory) as session:
+                return work(session)
+
+        return await run_in_threadpool(run)
 
     async def load(self, call_sid: str) -> CallState | None:
         """Return the call's state, or None for a call the app has not seen."""

@@ -12,11 +12,9 @@ from urllib.parse import urlencode
 
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
-from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData
 from twilio.twiml.voice_response import VoiceResponse
 
-from convonet_mcp.db import transaction
 from convonet_mcp.models import Channel, Team, TeamMembership, Todo, User
 from convonet_voice.telephony.calls import MAX_SILENCES, CallState, Stage, Telephony
 from convonet_voice.telephony.signature import webhook_url
@@ -95,11 +93,7 @@ async def _caller(tel: Telephony, state: CallState) -> Caller:
     if user_id is None:
         return Caller(first_name="", hints=[])
 
-    def run() -> Caller:
-        with transaction(tel.factory) as session:
-            return caller_context(session, user_id)
-
-    return await run_in_threadpool(run)
+    return await tel.db(lambda session: caller_context(session, user_id))
 
 
 def _listen(tel: Telephony, state: CallState, prompt: str, lead: list[str]) -> VoiceResponse:

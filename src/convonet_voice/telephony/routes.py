@@ -157,7 +157,7 @@ async def _status(tel: Telephony, request: Request, form: FormData) -> VoiceResp
         )
         transfer.close_with_call(session, state)
 
-    await signin.in_db(tel, work)
+    await tel.db(work)
     if state.stage is not Stage.ended:
         await end_conversation(tel, call_sid, state)
     await tel.forget(call_sid)

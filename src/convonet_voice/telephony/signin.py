@@ -8,15 +8,11 @@ from __future__ import annotations
 import logging
 import re
 import uuid
-from collections.abc import Callable
-from typing import TypeVar
 
 from sqlalchemy.orm import Session
-from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData
 from twilio.twiml.voice_response import VoiceResponse
 
-from convonet_mcp.db import transaction
 from convonet_mcp.models import User
 from convonet_mcp.services.accounts import PinRejected, find_account, verify_pin
 from convonet_voice.telephony import records
@@ -27,7 +23,6 @@ from convonet_voice.telephony.twiml import ask, goodbye
 
 logger = logging.getLogger("convonet.telephony")
 
-T = TypeVar("T")
 VERIFY_PATH = "/convonet_todo/twilio/verify_pin"
 
 _WORDS = {
@@ -89,16 +84,6 @@ def entered(form: FormData) -> str:
     return spoken_digits(keys or str(form.get("SpeechResult") or ""))
 
 
-async def in_db(tel: Telephony, work: Callable[[Session], T]) -> T:
-    """Run ``work`` in a committed transaction on a worker thread."""
-
-    def run() -> T:
-        with transaction(tel.factory) as session:
-            return work(session)
-
-    return await run_in_threadpool(run)
-
-
 def _find(session: Session, identifiers: list[str]) -> str | None:
     for identifier in identifiers:
         user = find_account(session, identifier=identifier)
@@ -117,7 +102,7 @@ async def start_call(tel: Telephony, form: FormData) -> VoiceResponse:
         records.open_call(session, call_sid=call_sid, from_number=caller, to_number=called)
         return _find(session, [caller]) if caller else None
 
-    candidate = await in_db(tel, work)
+    candidate = await tel.db(work)
     state = CallState(stage=Stage.pin if candidate else Stage.identify, candidate_id=candidate)
     await tel.save(call_sid, state)
     logger.info("Call %s started (%s caller)", call_sid, "known" if candidate else "unknown")
@@ -142,7 +127,7 @@ async def verify(tel: Telephony, form: FormData, call_sid: str, state: CallState
         return await _silence(tel, call_sid, state)
     state.silences = 0
     if state.stage is Stage.identify:
-        state.candidate_id = await in_db(tel, lambda s: _find(s, account_candidates(value)))
+        state.candidate_id = await tel.db(lambda s: _find(s, account_candidates(value)))
         state.stage = Stage.pin
         await tel.save(call_sid, state)
         return _ask_pin(tel, lead="Thank you.")
@@ -173,7 +158,7 @@ async def _check_pin(
         return str(user.id)
 
     try:
-        user_id = await in_db(tel, work)
+        user_id = await tel.db(work)
     except PinRejected as exc:
         tries = await tel.sessions.incr(f"pin-tries:{call_sid}", ttl=3600)
         logger.info("Call %s: PIN refused (try %d, locked=%s)", call_sid, tries, exc.locked)

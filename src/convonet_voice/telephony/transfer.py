@@ -18,7 +18,6 @@ from convonet_voice.telephony import records
 from convonet_voice.telephony.calls import CallState, Telephony
 from convonet_voice.telephony.conversation import GOODBYE, signed_in
 from convonet_voice.telephony.signature import webhook_url
-from convonet_voice.telephony.signin import in_db
 from convonet_voice.telephony.twiml import goodbye, say
 
 logger = logging.getLogger("convonet.telephony")
@@ -124,7 +123,7 @@ async def start(tel: Telephony, call_sid: str, state: CallState, transfer_id: st
             move(session, transfer_id, TransferStatus.ringing)
         return found.extension, True
 
-    found = await in_db(tel, work)
+    found = await tel.db(work)
     if found is None:
         return await signed_in(tel, call_sid, state, lead=["Sorry, I couldn't transfer you."])
     extension, reachable = found
@@ -170,8 +169,7 @@ async def outcome(
         url = str(form.get("RecordingUrl") or "")
         duration = records.as_int(form.get("RecordingDuration"))
         if url:
-            await in_db(
-                tel,
+            await tel.db(
                 lambda s: records.save_voicemail(
                     s, call_sid=call_sid, recording_url=url, duration=duration
                 ),
@@ -185,8 +183,8 @@ async def outcome(
         moves = (TransferStatus.cancelled,)
     else:
         moves = (TransferStatus.failed,)
-    await in_db(
-        tel, lambda s: move(s, transfer_id, *moves) if _transfer_of(s, transfer_id, state) else None
+    await tel.db(
+        lambda s: move(s, transfer_id, *moves) if _transfer_of(s, transfer_id, state) else None
     )
     logger.info("Call %s: transfer %s ended as %s", call_sid, transfer_id, status)
     if status == "completed":
