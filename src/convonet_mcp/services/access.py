@@ -66,15 +66,25 @@ def require_role(session: Session, actor: User, team_id: uuid.UUID, minimum: Rol
     return role
 
 
+def active_team_ids(user_id: uuid.UUID) -> Select[uuid.UUID]:
+    """A subquery of the ids of the active teams the user belongs to."""
+    return (
+        select(TeamMembership.team_id)
+        .join(Team, Team.id == TeamMembership.team_id)
+        .where(TeamMembership.user_id == user_id, Team.is_active.is_(True))
+    )
+
+
+def teammate_ids(user_id: uuid.UUID) -> Select[uuid.UUID]:
+    """A subquery of the ids of everyone in the user's active teams (the user included)."""
+    return select(TeamMembership.user_id).where(
+        TeamMembership.team_id.in_(active_team_ids(user_id))
+    )
+
+
 def team_ids_of(session: Session, user_id: uuid.UUID) -> list[uuid.UUID]:
     """Ids of the active teams the user belongs to."""
-    return list(
-        session.scalars(
-            select(TeamMembership.team_id)
-            .join(Team, Team.id == TeamMembership.team_id)
-            .where(TeamMembership.user_id == user_id, Team.is_active.is_(True))
-        )
-    )
+    return list(session.scalars(active_team_ids(user_id)))
 
 
 def resolve_team(session: Session, actor: User, ref: uuid.UUID | str) -> Team:
@@ -130,8 +140,7 @@ def _known_people(actor: User, within_team: uuid.UUID | None) -> Select[User]:
     if within_team is not None:
         member_ids = select(TeamMembership.user_id).where(TeamMembership.team_id == within_team)
         return select(User).where(User.id.in_(member_ids), User.is_active.is_(True))
-    my_teams = select(TeamMembership.team_id).where(TeamMembership.user_id == actor.id)
-    mates = select(TeamMembership.user_id).where(TeamMembership.team_id.in_(my_teams))
+    mates = teammate_ids(actor.id)
     return select(User).where(
         (User.id.in_(mates)) | (User.id == actor.id), User.is_active.is_(True)
     )

@@ -12,7 +12,9 @@ from sqlalchemy.orm import Session
 
 from convonet_mcp.dates import day_bounds, parse_datetime, parse_day, zone
 from convonet_mcp.errors import InvalidInput
-from convonet_mcp.models import CalendarEvent, Reminder, Team, TeamMembership, Todo, User
+from convonet_mcp.models import CalendarEvent, Reminder, Todo, User
+from convonet_mcp.services.access import active_team_ids
+from convonet_mcp.services.todos import visible_to as todos_visible_to
 
 logger = logging.getLogger("convonet.agenda")
 
@@ -31,37 +33,9 @@ class Agenda:
     events: list[CalendarEvent]
 
 
-def todos_visible_to(actor: User) -> ColumnElement[bool]:
-    """The todos the actor may see.
-
-    Their personal todos, and todos of their active teams except private ones they
-    neither created nor were assigned.
-    """
-    my_teams = (
-        select(TeamMembership.team_id)
-        .join(Team, Team.id == TeamMembership.team_id)
-        .where(TeamMembership.user_id == actor.id, Team.is_active.is_(True))
-    )
-    return or_(
-        and_(Todo.team_id.is_(None), Todo.creator_id == actor.id),
-        and_(
-            Todo.team_id.in_(my_teams),
-            or_(
-                Todo.is_private.is_(False),
-                Todo.creator_id == actor.id,
-                Todo.assignee_id == actor.id,
-            ),
-        ),
-    )
-
-
 def events_visible_to(actor: User) -> ColumnElement[bool]:
     """The events the actor may see: their personal ones and those of their active teams."""
-    my_teams = (
-        select(TeamMembership.team_id)
-        .join(Team, Team.id == TeamMembership.team_id)
-        .where(TeamMembership.user_id == actor.id, Team.is_active.is_(True))
-    )
+    my_teams = active_team_ids(actor.id)
     return or_(
         and_(CalendarEvent.team_id.is_(None), CalendarEvent.owner_id == actor.id),
         CalendarEvent.team_id.in_(my_teams),

@@ -20,7 +20,9 @@ from convonet_mcp.models import (
     User,
     utcnow,
 )
-from convonet_mcp.services.agenda import events_visible_to, todos_visible_to
+from convonet_mcp.services.access import teammate_ids
+from convonet_mcp.services.agenda import events_visible_to
+from convonet_mcp.services.todos import visible_to as todos_visible_to
 
 logger = logging.getLogger("convonet.people")
 
@@ -66,12 +68,7 @@ def search_users(session: Session, actor: User, *, query: str, limit: int = 20) 
     if not text:
         raise InvalidInput("Say who to look for: a name or an email address.")
     size = max(1, min(limit, _MAX_LIMIT))
-    my_teams = (
-        select(TeamMembership.team_id)
-        .join(Team, Team.id == TeamMembership.team_id)
-        .where(TeamMembership.user_id == actor.id, Team.is_active.is_(True))
-    )
-    mates = select(TeamMembership.user_id).where(TeamMembership.team_id.in_(my_teams))
+    mates = teammate_ids(actor.id)
     fields = (
         func.lower(User.first_name + " " + User.last_name),
         func.lower(User.username),

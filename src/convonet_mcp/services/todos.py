@@ -19,13 +19,14 @@ from collections.abc import Callable
 from datetime import datetime, time
 from typing import Literal
 
-from sqlalchemy import ColumnElement, Select, func, or_, select, union_all
+from sqlalchemy import ColumnElement, Select, and_, func, or_, select, union_all
 from sqlalchemy.orm import Session, selectinload
 
 from convonet_mcp.dates import parse_datetime
 from convonet_mcp.errors import Forbidden, InvalidInput, NotFound
-from convonet_mcp.models import Priority, Role, Team, TeamMembership, Todo, User, utcnow
+from convonet_mcp.models import Priority, Role, Todo, User, utcnow
 from convonet_mcp.services.access import (
+    active_team_ids,
     as_uuid,
     describe_user,
     require_member,
@@ -238,6 +239,21 @@ def _page(session: Session, stmt: Select[Todo], limit: int) -> Page[Todo]:
     return make_page(rows, limit, lambda t: (t.created_at, t.id))
 
 
+def seen_in_team(actor: User) -> ColumnElement[bool]:
+    """Within a team: a private todo is seen only by its creator and its assignee."""
+    return or_(
+        Todo.is_private.is_(False), Todo.creator_id == actor.id, Todo.assignee_id == actor.id
+    )
+
+
+def visible_to(actor: User) -> ColumnElement[bool]:
+    """Every todo the actor may see: their personal ones, and their active teams' todos."""
+    return or_(
+        and_(Todo.team_id.is_(None), Todo.creator_id == actor.id),
+        and_(Todo.team_id.in_(active_team_ids(actor.id)), seen_in_team(actor)),
+    )
+
+
 def list_todos(
     session: Session,
     actor: User,
@@ -302,11 +318,7 @@ def list_todos(
     )
     if key is not None:
         conds.append(older_than(Todo.created_at, Todo.id, key))
-    my_teams = (
-        select(TeamMembership.team_id)
-        .join(Team, Team.id == TeamMembership.team_id)
-        .where(TeamMembership.user_id == actor.id, Team.is_active.is_(True))
-    )
+    my_teams = active_team_ids(actor.id)
     # Two branches, each a range scan of one (x_id, created_at) index capped at size + 1.
     created = select(Todo.id).where(
         Todo.creator_id == actor.id,
@@ -365,10 +377,8 @@ def list_team_todos(
     )
     if key is not None:
         conds.append(older_than(Todo.created_at, Todo.id, key))
-    seen = or_(
-        Todo.is_private.is_(False), Todo.creator_id == actor.id, Todo.assignee_id == actor.id
-    )
-    return _page(session, select(Todo).where(Todo.team_id == team_id, seen, *conds), size)
+    stmt = select(Todo).where(Todo.team_id == team_id, seen_in_team(actor), *conds)
+    return _page(session, stmt, size)
 
 
 def update_todo(
