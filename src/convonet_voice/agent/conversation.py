@@ -86,10 +86,14 @@ async def read_profile(session: McpSession, user_id: uuid.UUID) -> UserProfile:
     Raises:
         ConversationOwnershipError: the server acts as somebody else (a remote token of
             another user), so the conversation must not run.
+        RuntimeError: the profile could not be read (the account is inactive, the server
+            failed).
     """
     reply = await session.call("get_my_profile", {})
+    if not reply.ok:
+        raise RuntimeError(f"Could not read the user's profile: {reply.summary}")
     me = reply.data.get("me") or {}
-    if not reply.ok or str(me.get("id")) != str(user_id):
+    if str(me.get("id")) != str(user_id):
         raise ConversationOwnershipError("The MCP server does not act as this conversation's user.")
     return UserProfile(
         user_id=str(user_id),

@@ -85,13 +85,13 @@ def _create_todo(said: str) -> Command | None:
     if found is None:
         return None
     title, priority = found["title"], found.groupdict().get("prio")
-    trailing = re.search(rf"[, ]+(?:with |at |as )?(?:a )?{_PRIORITY} priority$", title, re.I)
-    if trailing:
-        title, priority = title[: trailing.start()], trailing["prio"]
     args: dict[str, Any] = {}
     due = re.search(r"\s+(?:by|due|before) (?P<due>.+)$", title, re.IGNORECASE)
     if due and _WHEN.search(due["due"]):
         title, args["due"] = title[: due.start()], due["due"]
+    trailing = re.search(rf"[, ]+(?:with |at |as )?(?:a )?{_PRIORITY} priority$", title, re.I)
+    if trailing:
+        title, priority = title[: trailing.start()], trailing["prio"]
     args["title"] = _cap(title)
     if priority:
         args["priority"] = "medium" if priority.lower() == "normal" else priority.lower()

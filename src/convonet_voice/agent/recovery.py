@@ -35,6 +35,8 @@ from convonet_voice.settings import VoiceSettings
 
 logger = logging.getLogger("convonet.agent.turns")
 
+HISTORY_LIMIT = 48  # messages; a longer thread rolls over to a fresh one with a summary
+
 Graph = CompiledStateGraph[AgentState, TurnContext, AgentState, AgentState]
 
 
@@ -172,6 +174,8 @@ class TurnRunner:
                     durability="exit",
                 )
             turn.transfer = state.get("transfer")
+            if len(state.get("messages") or []) > HISTORY_LIMIT:
+                await self._reset(conversation, None, reason="a long history", failure=False)
             return
         except (TimeoutError, BudgetExceeded) as exc:
             turn.timed_out, failure = True, exc
@@ -229,8 +233,13 @@ class TurnRunner:
         if dangling(state.values.get("messages") or []):
             await self._reset(conversation, None, reason="an unfinished thread")
 
-    async def _reset(self, conversation: Conversation, turn: Turn | None, *, reason: str) -> None:
-        """Move the conversation to a fresh thread carrying a summary of the old one."""
+    async def _reset(
+        self, conversation: Conversation, turn: Turn | None, *, reason: str, failure: bool = True
+    ) -> None:
+        """Move the conversation to a fresh thread carrying a summary of the old one.
+
+        Failure resets are counted and logged as warnings; a long history rolls over quietly.
+        """
         assert self.graph is not None and self.threads is not None
         assert conversation.record is not None
         state = await self.graph.aget_state(conversation.config())
@@ -248,10 +257,13 @@ class TurnRunner:
             conversation.record,
             thread_id=new_thread_id(conversation.conversation_id),
             summary=summary,
-            resets=conversation.record.resets + 1,
+            resets=conversation.record.resets + int(failure),
         )
         await self.threads.put(record)
         conversation.record = record
+        if not failure:
+            logger.debug("Rolled a long conversation over to a fresh thread")
+            return
         self.resets += 1
         logger.warning(
             "Reset a conversation thread after %s (%d resets in it, %d in this process)",
