@@ -211,9 +211,12 @@ async def run(args: argparse.Namespace) -> int:
             p50, p99 = percentile(samples, 0.5) * 1000, percentile(samples, 0.99) * 1000
             print(f"{name:<16}{len(samples):>6}{p50:>10.2f}{p99:>10.2f}")
     p50 = percentile(own["process_audio"], 0.5) * 1000
+    if args.real_agent:
+        print(f"process_audio p50 {p50:.2f} ms including the agent (no budget applies)")
+        return 0
     verdict = "within" if p50 <= 20 else "OVER"
     print(f"process_audio own time p50 {p50:.2f} ms: {verdict} the 20 ms budget")
-    return 0 if p50 <= 20 or args.real_agent else 1
+    return 0 if p50 <= 20 else 1
 
 
 def main(argv: list[str] | None = None) -> int:
