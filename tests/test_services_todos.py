@@ -294,3 +294,48 @@ def test_my_todos_query_reads_through_the_creator_and_assignee_indexes(
         plan = " ".join(str(r) for r in conn.exec_driver_sql(f"EXPLAIN {sql}", params))
     assert "ix_todos_creator_created" in plan and "ix_todos_assignee_created" in plan
     session.rollback()
+
+
+def test_todos_due_in_a_window_are_exactly_the_visible_open_ones(session, make_user, make_team):
+    from sqlalchemy import select
+
+    me, mate, stranger = make_user("me"), make_user("mate"), make_user("stranger")
+    mine = make_team("Mine", {me: Role.member, mate: Role.owner})
+    gone = make_team("Gone", {me: Role.member, mate: Role.owner})
+    theirs = make_team("Theirs", {stranger: Role.owner})
+    now = datetime(2026, 3, 2, 12, tzinfo=UTC)
+    cases = [
+        (me, None, None, False, True),  # my personal todo
+        (stranger, None, None, False, False),  # someone else's personal todo
+        (mate, mine, None, False, True),  # a teammate's shared team todo
+        (mate, mine, None, True, False),  # a teammate's private team todo
+        (mate, mine, me, True, True),  # private, but assigned to me
+        (me, mine, mate, True, True),  # private, created by me
+        (mate, gone, me, False, False),  # a team that was deleted
+        (stranger, theirs, None, False, False),  # a team I am not in
+    ]
+    expected = set()
+    for creator, team, assignee, private, visible in cases:
+        todo = Todo(
+            title="t", creator_id=creator.id, team_id=team.id if team else None,
+            assignee_id=assignee.id if assignee else None, is_private=private,
+            due_date=now + timedelta(hours=1),
+        )  # fmt: skip
+        session.add(todo)
+        session.flush()
+        if visible:
+            expected.add(todo.id)
+    session.add(Todo(title="done", creator_id=me.id, completed=True, due_date=now))
+    session.add(Todo(title="later", creator_id=me.id, due_date=now + timedelta(days=2)))
+    gone.is_active = False
+    session.flush()
+    window = (now, now + timedelta(days=1))
+    found = {t.id for t in todos.due_between(session, me, *window)}
+    assert found == expected
+    by_clause = session.scalars(
+        select(Todo.id).where(
+            todos.visible_to(me), Todo.completed.is_(False),
+            Todo.due_date >= window[0], Todo.due_date < window[1],
+        )
+    )  # fmt: skip
+    assert set(by_clause) == expected

@@ -293,7 +293,9 @@ def upgrade() -> None:
         batch_op.create_index(
             "ix_todos_creator_created", ["creator_id", "created_at"], unique=False
         )
-        batch_op.create_index("ix_todos_due_date", ["due_date"], unique=False)
+        batch_op.create_index("ix_todos_creator_due", ["creator_id", "due_date"], unique=False)
+        batch_op.create_index("ix_todos_assignee_due", ["assignee_id", "due_date"], unique=False)
+        batch_op.create_index("ix_todos_team_due", ["team_id", "due_date"], unique=False)
         batch_op.create_index("ix_todos_team_created", ["team_id", "created_at"], unique=False)
 
     op.create_table(
@@ -404,7 +406,9 @@ def downgrade() -> None:
     op.drop_table("transfer_requests")
     with op.batch_alter_table("todos", schema=None) as batch_op:
         batch_op.drop_index("ix_todos_team_created")
-        batch_op.drop_index("ix_todos_due_date")
+        batch_op.drop_index("ix_todos_team_due")
+        batch_op.drop_index("ix_todos_assignee_due")
+        batch_op.drop_index("ix_todos_creator_due")
         batch_op.drop_index("ix_todos_creator_created")
         batch_op.drop_index("ix_todos_assignee_created")
 

@@ -193,7 +193,9 @@ class Todo(TimestampMixin, Base):
         Index("ix_todos_creator_created", "creator_id", "created_at"),
         Index("ix_todos_assignee_created", "assignee_id", "created_at"),
         Index("ix_todos_team_created", "team_id", "created_at"),
-        Index("ix_todos_due_date", "due_date"),
+        Index("ix_todos_creator_due", "creator_id", "due_date"),
+        Index("ix_todos_assignee_due", "assignee_id", "due_date"),
+        Index("ix_todos_team_due", "team_id", "due_date"),
     )
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)

@@ -14,7 +14,7 @@ from convonet_mcp.dates import day_bounds, parse_datetime, parse_day, zone
 from convonet_mcp.errors import InvalidInput
 from convonet_mcp.models import CalendarEvent, Reminder, Todo, User
 from convonet_mcp.services.access import active_team_ids
-from convonet_mcp.services.todos import visible_to as todos_visible_to
+from convonet_mcp.services.todos import due_between
 
 logger = logging.getLogger("convonet.agenda")
 
@@ -169,16 +169,7 @@ def get_agenda(
     """
     the_day = parse_day(day, actor.timezone, now=now)
     start, end = day_bounds(the_day, actor.timezone)
-    todos = session.scalars(
-        select(Todo)
-        .where(
-            todos_visible_to(actor),
-            Todo.completed.is_(False),
-            Todo.due_date >= start,
-            Todo.due_date < end,
-        )
-        .order_by(Todo.due_date, Todo.id)
-    )
+    todos = due_between(session, actor, start, end)
     reminders = session.scalars(
         select(Reminder)
         .where(
@@ -194,7 +185,7 @@ def get_agenda(
         day=the_day,
         start=start,
         end=end,
-        todos=list(todos),
+        todos=todos,
         reminders=list(reminders),
         events=overlapping(session, actor, start, end),
     )

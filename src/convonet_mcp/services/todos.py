@@ -254,6 +254,33 @@ def visible_to(actor: User) -> ColumnElement[bool]:
     )
 
 
+def due_between(session: Session, actor: User, start: datetime, end: datetime) -> list[Todo]:
+    """Open todos the actor may see that are due in ``[start, end)``, earliest first.
+
+    The same set as :func:`visible_to`, queried as three branches (created by me,
+    assigned to me, my teams' shared todos) so each is a range scan of one
+    ``(x_id, due_date)`` index however many todos exist.
+    """
+    my_teams = active_team_ids(actor.id)
+    due = (Todo.completed.is_(False), Todo.due_date >= start, Todo.due_date < end)
+    created = select(Todo.id).where(
+        Todo.creator_id == actor.id, or_(Todo.team_id.is_(None), Todo.team_id.in_(my_teams)), *due
+    )
+    assigned = select(Todo.id).where(
+        Todo.assignee_id == actor.id, Todo.creator_id != actor.id, Todo.team_id.in_(my_teams), *due
+    )
+    shared = select(Todo.id).where(
+        Todo.team_id.in_(my_teams),
+        Todo.creator_id != actor.id,
+        or_(Todo.assignee_id.is_(None), Todo.assignee_id != actor.id),
+        Todo.is_private.is_(False),
+        *due,
+    )
+    ids = union_all(created, assigned, shared).subquery()
+    stmt = select(Todo).where(Todo.id.in_(select(ids.c.id))).order_by(Todo.due_date, Todo.id)
+    return list(session.scalars(stmt))
+
+
 def list_todos(
     session: Session,
     actor: User,
