@@ -9,10 +9,11 @@ from sqlalchemy import select
 from agent_support import running_agent, seed_people, voice_settings
 from convonet_mcp.models import Channel, Todo
 from convonet_voice.agent.prompts import FAILED
+from convonet_voice.settings import VoiceSettings
 from fake_anthropic import Failure, FakeAnthropic, Reply, serve
 
 BOUND = 30
-MODEL = "claude-sonnet-5-5"  # the settings default, claude-sonnet-4-5, is deprecated
+MODEL = VoiceSettings().anthropic_model
 
 
 async def test_claude_is_reached_through_langchain_anthropic_with_streaming_and_real_tools(

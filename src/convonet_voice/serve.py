@@ -47,11 +47,14 @@ def serve(
 
     import uvicorn
 
+    from convonet_voice.agent.gc_tuning import tune_for_conversations
     from convonet_voice.app import create_app
 
+    app = create_app(settings)
+    tune_for_conversations()  # after the heavy imports: long-lived conversations, short GC pauses
     say(f"Team dashboard: http://{host}:{port}/team-dashboard   (API: /api/openapi.json)")
     uvicorn.run(
-        create_app(settings),
+        app,
         host=host,
         port=port,
         proxy_headers=proxy_headers,

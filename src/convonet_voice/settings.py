@@ -21,7 +21,7 @@ class VoiceSettings(Settings):
 
     # LLM: without a key the offline command grammar answers.
     anthropic_api_key: SecretStr | None = None
-    anthropic_model: str = "claude-sonnet-4-5"
+    anthropic_model: str = "claude-sonnet-5-5"
     anthropic_base_url: str | None = None
     mcp_url: str | None = Field(default=None, description="Reach the MCP server over HTTP.")
     mcp_token: SecretStr | None = None
