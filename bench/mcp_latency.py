@@ -21,7 +21,8 @@ import sys
 import tempfile
 import time
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
+from contextlib import contextmanager
 from datetime import timedelta
 from functools import partial
 from pathlib import Path
@@ -29,12 +30,13 @@ from typing import Any
 
 from fastmcp import Client
 from fastmcp.client.transports import StdioTransport
-from sqlalchemy import insert
+from sqlalchemy import insert, text
+from sqlalchemy.engine import make_url
 
 from convonet_mcp.db import make_engine, session_factory, transaction, upgrade
 from convonet_mcp.models import Todo, User, utcnow
 from convonet_mcp.server import for_user
-from convonet_mcp.services import agenda, todos
+from convonet_mcp.services import agenda, todo_lists, todos
 from convonet_mcp.settings import Settings
 
 BIN = Path(sys.executable).parent / "convonet-mcp"
@@ -76,6 +78,9 @@ def seed(factory: Any, user_id: uuid.UUID, count: int) -> None:
     with transaction(factory) as session:
         for start in range(0, len(rows), 5000):
             session.execute(insert(Todo), rows[start : start + 5000])
+    # Fresh planner statistics, as autovacuum (PostgreSQL) or a periodic ANALYZE would give.
+    with transaction(factory) as session:
+        session.execute(text("ANALYZE"))
 
 
 async def run(url: str, iterations: int, sizes: list[int]) -> None:
@@ -110,7 +115,7 @@ async def run(url: str, iterations: int, sizes: list[int]) -> None:
         ops: list[tuple[str, Callable[[Any, User], Any], str, dict[str, Any]]] = [
             (
                 f"get_todos page of 50 / {size:,} rows",
-                lambda s, a: todos.list_todos(s, a, limit=50),
+                lambda s, a: todo_lists.list_todos(s, a, limit=50),
                 "get_todos",
                 {"limit": 50},
             ),
@@ -170,14 +175,31 @@ def main() -> None:
     parser.add_argument("--iterations", type=int, default=300)
     parser.add_argument("--sizes", default="10000,100000")
     args = parser.parse_args()
+    sizes = [int(s) for s in args.sizes.split(",")]
+    if args.database_url:
+        with throwaway_database(args.database_url) as url:
+            asyncio.run(run(url, args.iterations, sizes))
+        return
     with tempfile.TemporaryDirectory() as tmp:
-        url = (
-            Settings(database_url=args.database_url).resolved_database_url()
-            if args.database_url
-            else f"sqlite:///{tmp}/bench.db"
-        )
-        sizes = [int(s) for s in args.sizes.split(",")]
-        asyncio.run(run(url, args.iterations, sizes))
+        asyncio.run(run(f"sqlite:///{tmp}/bench.db", args.iterations, sizes))
+
+
+@contextmanager
+def throwaway_database(admin: str) -> Iterator[str]:
+    """A new PostgreSQL database next to ``admin``'s, dropped afterwards."""
+    admin_url = make_url(Settings(database_url=admin).resolved_database_url())
+    name = f"convonet_bench_{uuid.uuid4().hex[:8]}"
+    engine = make_engine(
+        admin_url.render_as_string(hide_password=False), isolation_level="AUTOCOMMIT"
+    )
+    with engine.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield admin_url.set(database=name).render_as_string(hide_password=False)
+    finally:
+        with engine.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        engine.dispose()
 
 
 if __name__ == "__main__":

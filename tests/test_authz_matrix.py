@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from convonet_mcp.errors import Conflict, Forbidden, NotFound
 from convonet_mcp.models import Role, Team, Todo, User, utcnow
-from convonet_mcp.services import teams, todos
+from convonet_mcp.services import teams, todo_lists, todos
 
 # ---------------------------------------------------------------- todos
 
@@ -115,9 +115,9 @@ def _get(w: World, actor: User, todo: Todo | None) -> None:
 def _list(w: World, actor: User, todo: Todo | None) -> str:
     assert todo is not None
     if todo.team_id is None:
-        page = todos.list_todos(w.session, actor, status="all")
+        page = todo_lists.list_todos(w.session, actor, status="all")
     else:
-        page = todos.list_team_todos(w.session, actor, team=str(todo.team_id), status="all")
+        page = todo_lists.list_team_todos(w.session, actor, team=str(todo.team_id), status="all")
     return "ok" if todo.id in {t.id for t in page.items} else "--"
 
 
@@ -331,7 +331,7 @@ def _create_team_todo(w: World, actor: User) -> None:
 
 
 def _list_team_todos(w: World, actor: User) -> None:
-    page = todos.list_team_todos(w.session, actor, team=str(w.team.id), status="all")
+    page = todo_lists.list_team_todos(w.session, actor, team=str(w.team.id), status="all")
     assert "public" in {t.title for t in page.items}
 
 

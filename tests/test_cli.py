@@ -22,7 +22,7 @@ from convonet_mcp.db import make_engine, session_factory
 from convonet_mcp.demo import DEMO_PASSWORD, DEMO_PIN
 from convonet_mcp.models import CalendarEvent, Reminder, Team, Todo, User
 from convonet_mcp.services.accounts import authenticate
-from convonet_mcp.services.todos import list_todos
+from convonet_mcp.services.todo_lists import list_todos
 from convonet_mcp.settings import Settings
 
 PASSWORD = "correct horse battery"

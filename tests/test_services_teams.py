@@ -8,7 +8,7 @@ import pytest
 
 from convonet_mcp.errors import Conflict, Forbidden, InvalidInput, NotFound
 from convonet_mcp.models import Role, TeamMembership
-from convonet_mcp.services import teams, todos
+from convonet_mcp.services import teams, todo_lists, todos
 
 
 def roles(session, actor, team):
@@ -215,4 +215,4 @@ def test_only_an_owner_deletes_a_team_and_then_it_is_gone_with_its_todos(
             teams.get_team(session, actor, team=str(deleted.id))
         with pytest.raises(NotFound):
             todos.get_todo(session, actor, todo_id=todo.id)
-    assert todos.list_todos(session, adm).items == []
+    assert todo_lists.list_todos(session, adm).items == []

@@ -11,7 +11,7 @@ from sqlalchemy import event
 
 from convonet_mcp.errors import Forbidden, InvalidInput, NotFound
 from convonet_mcp.models import Priority, Role, Todo
-from convonet_mcp.services import teams, todos
+from convonet_mcp.services import teams, todo_lists, todos
 from convonet_mcp.services.pagination import decode_cursor, encode_cursor
 
 
@@ -72,7 +72,7 @@ def test_only_the_creator_sees_a_personal_todo(session, make_user, make_team):
     assert todos.get_todo(session, ann, todo_id=str(todo.id)).id == todo.id
     with pytest.raises(NotFound):
         todos.get_todo(session, bob, todo_id=todo.id)
-    assert todos.list_todos(session, bob).items == []
+    assert todo_lists.list_todos(session, bob).items == []
 
 
 @pytest.mark.parametrize("bad", ["not-a-uuid", "", "123", str(uuid.uuid4())])
@@ -165,8 +165,8 @@ def test_my_todos_are_personal_ones_and_team_ones_i_created_or_am_assigned(
     todos.create_todo(session, bob, title="team for me", team="Dev", assignee="ann")
     todos.create_todo(session, bob, title="team not mine", team="Dev")
     todos.create_todo(session, bob, title="bob personal")
-    assert titles(todos.list_todos(session, ann)) == ["team for me", "team by me", "personal"]
-    team_page = todos.list_todos(session, ann, team="Dev")
+    assert titles(todo_lists.list_todos(session, ann)) == ["team for me", "team by me", "personal"]
+    team_page = todo_lists.list_todos(session, ann, team="Dev")
     assert titles(team_page) == ["team not mine", "team for me", "team by me"]
 
 
@@ -177,9 +177,9 @@ def test_a_team_listing_hides_private_todos_from_members_who_are_not_involved(
     make_team("Dev", {ann: Role.owner, bob: Role.member, cat: Role.member})
     todos.create_todo(session, bob, title="private", team="Dev", assignee="cat", is_private=True)
     todos.create_todo(session, bob, title="public", team="Dev")
-    assert titles(todos.list_team_todos(session, ann, team="Dev")) == ["public"]
-    assert titles(todos.list_team_todos(session, cat, team="Dev")) == ["public", "private"]
-    assert titles(todos.list_todos(session, cat)) == ["private"]
+    assert titles(todo_lists.list_team_todos(session, ann, team="Dev")) == ["public"]
+    assert titles(todo_lists.list_team_todos(session, cat, team="Dev")) == ["public", "private"]
+    assert titles(todo_lists.list_todos(session, cat)) == ["private"]
 
 
 def test_leaving_a_team_hides_its_todos_from_my_list(session, make_user, make_team):
@@ -187,7 +187,7 @@ def test_leaving_a_team_hides_its_todos_from_my_list(session, make_user, make_te
     make_team("Dev", {ann: Role.owner, bob: Role.member})
     todo = todos.create_todo(session, bob, title="bob's", team="Dev")
     teams.leave_team(session, bob, team="Dev")
-    assert todos.list_todos(session, bob).items == []
+    assert todo_lists.list_todos(session, bob).items == []
     with pytest.raises(NotFound):
         todos.get_todo(session, bob, todo_id=todo.id)
 
@@ -201,17 +201,17 @@ def test_filters_by_status_priority_assignee_due_window_and_text(session, make_u
     done = todos.create_todo(session, ann, title="Old", priority="high")
     todos.complete_todo(session, ann, todo_id=done.id)
 
-    assert titles(todos.list_todos(session, ann, status="completed")) == ["Old"]
-    assert len(todos.list_todos(session, ann, status="all").items) == 4
-    assert titles(todos.list_todos(session, ann, priority="HIGH")) == ["Write report"]
-    assert titles(todos.list_todos(session, ann, assignee="bob")) == ["Fix bug"]
-    assert titles(todos.list_todos(session, ann, assignee="nobody", team="Dev")) == ["Plan"]
-    window = todos.list_todos(session, ann, due_after="2026-03-02", due_before="2026-03-31")
+    assert titles(todo_lists.list_todos(session, ann, status="completed")) == ["Old"]
+    assert len(todo_lists.list_todos(session, ann, status="all").items) == 4
+    assert titles(todo_lists.list_todos(session, ann, priority="HIGH")) == ["Write report"]
+    assert titles(todo_lists.list_todos(session, ann, assignee="bob")) == ["Fix bug"]
+    assert titles(todo_lists.list_todos(session, ann, assignee="nobody", team="Dev")) == ["Plan"]
+    window = todo_lists.list_todos(session, ann, due_after="2026-03-02", due_before="2026-03-31")
     assert [t.id for t in window.items] == [a.id]
-    assert titles(todos.list_todos(session, ann, text="report")) == ["Plan", "Write report"]
-    assert todos.list_todos(session, ann, text="100%").items == []
+    assert titles(todo_lists.list_todos(session, ann, text="report")) == ["Plan", "Write report"]
+    assert todo_lists.list_todos(session, ann, text="100%").items == []
     with pytest.raises(InvalidInput):
-        todos.list_todos(session, ann, status="done")  # type: ignore[arg-type]
+        todo_lists.list_todos(session, ann, status="done")  # type: ignore[arg-type]
 
 
 def test_completed_todos_are_walked_page_by_page_with_the_cursor(session, make_user):
@@ -228,7 +228,7 @@ def test_completed_todos_are_walked_page_by_page_with_the_cursor(session, make_u
     cursor = None
     pages = 0
     while True:
-        page = todos.list_todos(session, ann, status="completed", limit=3, cursor=cursor)
+        page = todo_lists.list_todos(session, ann, status="completed", limit=3, cursor=cursor)
         seen += titles(page)
         pages += 1
         cursor = page.next_cursor
@@ -236,8 +236,8 @@ def test_completed_todos_are_walked_page_by_page_with_the_cursor(session, make_u
             break
     assert pages == 3
     assert sorted(seen) == [f"t{i}" for i in range(7)] and len(set(seen)) == 7
-    everything = todos.list_todos(session, ann, status="completed", limit=200).items
-    assert titles(todos.list_todos(session, ann, status="completed", limit=200)) == seen
+    everything = todo_lists.list_todos(session, ann, status="completed", limit=200).items
+    assert titles(todo_lists.list_todos(session, ann, status="completed", limit=200)) == seen
     assert [t.created_at for t in everything] == sorted(
         (t.created_at for t in everything), reverse=True
     )
@@ -247,9 +247,9 @@ def test_the_last_full_page_has_no_next_cursor_and_limits_are_clamped(session, m
     ann = make_user("ann")
     for i in range(3):
         todos.create_todo(session, ann, title=f"t{i}")
-    assert todos.list_todos(session, ann, limit=3).next_cursor is None
-    assert len(todos.list_todos(session, ann, limit=0).items) == 1
-    assert len(todos.list_todos(session, ann, limit=10_000).items) == 3
+    assert todo_lists.list_todos(session, ann, limit=3).next_cursor is None
+    assert len(todo_lists.list_todos(session, ann, limit=0).items) == 1
+    assert len(todo_lists.list_todos(session, ann, limit=10_000).items) == 3
 
 
 @pytest.mark.parametrize(
@@ -257,7 +257,7 @@ def test_the_last_full_page_has_no_next_cursor_and_limits_are_clamped(session, m
 )
 def test_a_malformed_cursor_is_invalid_input(session, make_user, cursor):
     with pytest.raises(InvalidInput):
-        todos.list_todos(session, make_user("ann"), cursor=cursor)
+        todo_lists.list_todos(session, make_user("ann"), cursor=cursor)
 
 
 def test_a_cursor_round_trips_its_position():
@@ -282,7 +282,7 @@ def test_my_todos_query_reads_through_the_creator_and_assignee_indexes(
     bind = session.get_bind()
     event.listen(bind, "before_cursor_execute", grab)
     try:
-        assert titles(todos.list_todos(session, ann, status="all")) == ["t"]
+        assert titles(todo_lists.list_todos(session, ann, status="all")) == ["t"]
     finally:
         event.remove(bind, "before_cursor_execute", grab)
     sql, params = statements[0]
@@ -330,11 +330,11 @@ def test_todos_due_in_a_window_are_exactly_the_visible_open_ones(session, make_u
     gone.is_active = False
     session.flush()
     window = (now, now + timedelta(days=1))
-    found = {t.id for t in todos.due_between(session, me, *window)}
+    found = {t.id for t in todo_lists.due_between(session, me, *window)}
     assert found == expected
     by_clause = session.scalars(
         select(Todo.id).where(
-            todos.visible_to(me), Todo.completed.is_(False),
+            todo_lists.visible_to(me), Todo.completed.is_(False),
             Todo.due_date >= window[0], Todo.due_date < window[1],
         )
     )  # fmt: skip

@@ -14,7 +14,7 @@ from convonet_mcp.dates import day_bounds, parse_datetime, parse_day, zone
 from convonet_mcp.errors import InvalidInput
 from convonet_mcp.models import CalendarEvent, Reminder, Todo, User
 from convonet_mcp.services.access import active_team_ids
-from convonet_mcp.services.todos import due_between
+from convonet_mcp.services.todo_lists import due_between
 
 logger = logging.getLogger("convonet.agenda")
 

@@ -22,7 +22,7 @@ from convonet_mcp.models import (
 )
 from convonet_mcp.services.access import teammate_ids
 from convonet_mcp.services.agenda import events_visible_to
-from convonet_mcp.services.todos import visible_to as todos_visible_to
+from convonet_mcp.services.todo_lists import visible_to as todos_visible_to
 
 logger = logging.getLogger("convonet.people")
 

@@ -9,7 +9,7 @@ from pydantic import Field
 from sqlalchemy.orm import Session
 
 from convonet_mcp.models import Role, TeamMembership, User
-from convonet_mcp.services import teams, todos
+from convonet_mcp.services import teams, todo_lists
 from convonet_mcp.services.access import role_in
 from convonet_mcp.tools._kit import Registrar, Runtime
 from convonet_mcp.tools.schemas import MemberOut, Result, TeamOut
@@ -222,7 +222,7 @@ def register(mcp: FastMCP, rt: Runtime) -> None:
         """List a team's todos that the user can see, with filters and pagination."""
         return listing(
             rt,
-            todos.list_team_todos,
+            todo_lists.list_team_todos,
             "team todos",
             team=team,
             status=status,

@@ -9,7 +9,7 @@ from fastmcp import FastMCP
 from pydantic import Field
 
 from convonet_mcp.models import Todo
-from convonet_mcp.services import todos
+from convonet_mcp.services import todo_lists, todos
 from convonet_mcp.services.pagination import Page
 from convonet_mcp.tools._kit import Registrar, Runtime
 from convonet_mcp.tools.schemas import Result, TodoOut, spoken
@@ -131,7 +131,7 @@ def register(mcp: FastMCP, rt: Runtime) -> None:
         """
         return listing(
             rt,
-            todos.list_todos,
+            todo_lists.list_todos,
             f"{status} todos" if status != "all" else "todos",
             status=status,
             priority=priority,

@@ -8,6 +8,7 @@ from typing import Literal
 from pydantic import BaseModel, Field
 
 from convonet_mcp.models import CalendarEvent, Priority, Role, Team, TeamMembership, Todo, User
+from convonet_mcp.tools.schemas import PersonOut
 from convonet_voice.api.kit import ApiModel, QueryModel
 
 Short = Field(min_length=1, max_length=254)
@@ -95,17 +96,6 @@ class ProfileOut(BaseModel):
             phone=user.phone_number,
             has_voice_pin=user.voice_pin_hash is not None,
         )
-
-
-class PersonOut(BaseModel):
-    id: str
-    name: str
-    email: str
-    username: str
-
-    @classmethod
-    def of(cls, user: User) -> PersonOut:
-        return cls(id=str(user.id), name=user.full_name, email=user.email, username=user.username)
 
 
 class SearchQuery(QueryModel):

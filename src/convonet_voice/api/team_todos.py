@@ -8,7 +8,7 @@ from datetime import datetime, time, timedelta
 from convonet_mcp.dates import day_bounds, parse_datetime, parse_day
 from convonet_mcp.errors import InvalidInput, NotFound
 from convonet_mcp.models import Todo
-from convonet_mcp.services import calendar, todos
+from convonet_mcp.services import calendar, todo_lists, todos
 from convonet_mcp.services.access import as_uuid
 from convonet_voice.api.kit import Api, Call
 from convonet_voice.api.schemas import (
@@ -54,7 +54,7 @@ def _team_todo(call: Call, team_id: uuid.UUID) -> Todo:
 def list_team_todos(call: Call) -> TodoPageOut:
     """List one page of the team's todos."""
     q = call.query(TodoQuery)
-    page = todos.list_team_todos(
+    page = todo_lists.list_team_todos(
         call.session,
         call.actor,
         team=team_id_of(call),
@@ -181,7 +181,7 @@ def team_calendar(call: Call) -> CalendarOut:
     found: list[Todo] = []
     cursor: str | None = None
     for _ in range(MAX_PAGES):
-        page = todos.list_team_todos(
+        page = todo_lists.list_team_todos(
             call.session,
             call.actor,
             team=team_id,

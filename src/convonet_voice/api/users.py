@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from convonet_mcp.services import people
+from convonet_mcp.tools.schemas import PersonOut
 from convonet_voice.api.kit import Api, Call
-from convonet_voice.api.schemas import PersonOut, SearchQuery
+from convonet_voice.api.schemas import SearchQuery
 
 api = Api()
 
