@@ -263,3 +263,16 @@ async def test_internal_errors_are_masked_without_sql_or_traces(tmp_path, sessio
     assert "get_todos" in message
     for leak in ("SELECT", "sqlite", "Traceback", "no such table"):
         assert leak not in message
+
+
+async def test_servers_built_for_different_users_each_act_as_their_own_user(
+    factory, session, make_user, ann
+):
+    bob = make_user("bob")
+    session.commit()
+    servers = [server_for(factory, user) for user in (ann, bob, ann, bob)]
+    seen = []
+    for server in servers:
+        async with Client(server) as client:
+            seen.append((await call(client, "get_my_profile"))["me"]["email"])
+    assert seen == ["ann@example.com", "bob@example.com"] * 2

@@ -10,6 +10,7 @@ from typing import Any, Literal, TypeVar, get_type_hints
 
 from fastmcp import FastMCP
 from fastmcp.exceptions import ToolError
+from fastmcp.tools.function_tool import FunctionTool
 from mcp.types import ToolAnnotations
 from pydantic.json_schema import GenerateJsonSchema, JsonSchemaValue
 from pydantic_core import core_schema
@@ -72,6 +73,11 @@ class Runtime:
             raise ToolError(exc.message) from None
 
 
+# Parsing a tool's signature into JSON schemas is most of the cost of building a server;
+# the voice app builds one per conversation, so each tool is parsed once per process.
+_TEMPLATES: dict[tuple[str, str, str, str], FunctionTool] = {}
+
+
 class Registrar:
     """Registers tools of one group, honouring toolsets and read-only mode."""
 
@@ -86,8 +92,12 @@ class Registrar:
         enabled = self.group in self.runtime.toolsets and (read_only or not self.runtime.read_only)
 
         def decorate(fn: F) -> F:
-            if enabled:
-                self.mcp.tool(
+            if not enabled:
+                return fn
+            key = (fn.__module__, fn.__qualname__, kind, title)
+            template = _TEMPLATES.get(key)
+            if template is None:
+                template = FunctionTool.from_function(
                     fn,
                     title=title,
                     tags={self.group},
@@ -100,6 +110,9 @@ class Registrar:
                         open_world_hint=open_world,
                     ),
                 )
+                _TEMPLATES[key] = template
+            # Same code, new closure (this runtime): reuse the parsed schemas.
+            self.mcp.add_tool(template.model_copy(update={"fn": fn}))
             return fn
 
         return decorate
