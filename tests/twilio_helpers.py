@@ -38,6 +38,8 @@ from convonet_voice.settings import VoiceSettings
 from convonet_voice.telephony.calls import Agent
 from convonet_voice.telephony.routes import mount, open_telephony
 
+ANN = "+14155550123"  # the test caller's registered number
+
 AUTH_TOKEN = "test-auth-token-0123456789abcdef"
 PUBLIC_URL = "https://voice.example.com"
 TWILIO_NUMBER = "+14155550100"

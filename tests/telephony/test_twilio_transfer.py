@@ -13,12 +13,11 @@ from sqlalchemy.orm import Session, sessionmaker
 from convonet_mcp.auth.secrets import Secrets
 from convonet_mcp.models import CallRecording, TransferRequest, TransferStatus, User
 from twilio_helpers import (
+    ANN,
     PIN,
     Call,
     TransferAgent,
-    add_caller,
     build_app,
-    cheap_pins,
     hangs_up,
     listens,
     phone,
@@ -26,24 +25,6 @@ from twilio_helpers import (
     spoken,
     voice_settings,
 )
-
-ANN = "+14155550123"
-
-
-@pytest.fixture(autouse=True)
-def _quick_pins() -> Iterator[None]:
-    with cheap_pins():
-        yield
-
-
-@pytest.fixture
-def secrets() -> Secrets:
-    return Secrets.generate()
-
-
-@pytest.fixture
-def ann(factory: sessionmaker[Session], secrets: Secrets) -> User:
-    return add_caller(factory, secrets, "ann", phone=ANN)
 
 
 def transferring(

@@ -15,37 +15,18 @@ from convonet_mcp.models import CallRecording, Role, Team, TeamMembership, Todo,
 from convonet_voice.telephony.calls import Agent
 from convonet_voice.telephony.conversation import is_goodbye
 from twilio_helpers import (
+    ANN,
     PIN,
     Call,
     EchoAgent,
     GatedAgent,
-    add_caller,
     build_app,
-    cheap_pins,
     hangs_up,
     listens,
     phone,
     spoken,
     voice_settings,
 )
-
-ANN = "+14155550123"
-
-
-@pytest.fixture(autouse=True)
-def _quick_pins() -> Iterator[None]:
-    with cheap_pins():
-        yield
-
-
-@pytest.fixture
-def secrets() -> Secrets:
-    return Secrets.generate()
-
-
-@pytest.fixture
-def ann(factory: sessionmaker[Session], secrets: Secrets) -> User:
-    return add_caller(factory, secrets, "ann", phone=ANN)
 
 
 def signed_in_call(

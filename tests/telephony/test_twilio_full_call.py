@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import secrets as random
-from collections.abc import Iterator
 from pathlib import Path
 
-import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -14,10 +12,10 @@ from convonet_mcp.auth.secrets import Secrets
 from convonet_mcp.models import CallRecording, Todo, TransferRequest, TransferStatus, User
 from convonet_voice.app import create_app
 from twilio_helpers import (
+    ANN,
     PIN,
     Call,
     add_caller,
-    cheap_pins,
     hangs_up,
     listens,
     phone,
@@ -25,14 +23,6 @@ from twilio_helpers import (
     spoken,
     voice_settings,
 )
-
-ANN = "+14155550123"
-
-
-@pytest.fixture(autouse=True)
-def _quick_pins() -> Iterator[None]:
-    with cheap_pins():
-        yield
 
 
 def test_a_caller_signs_in_creates_lists_and_completes_a_todo_then_says_goodbye(

@@ -13,32 +13,19 @@ from convonet_mcp.auth.secrets import Secrets
 from convonet_mcp.models import CallRecording, User
 from convonet_voice.telephony.signin import account_candidates, spoken_digits
 from twilio_helpers import (
+    ANN,
     PIN,
     TWILIO_NUMBER,
     Call,
     EchoAgent,
     add_caller,
     build_app,
-    cheap_pins,
     hangs_up,
     listens,
     phone,
     spoken,
     voice_settings,
 )
-
-ANN = "+14155550123"
-
-
-@pytest.fixture(autouse=True)
-def _quick_pins() -> Iterator[None]:
-    with cheap_pins():
-        yield
-
-
-@pytest.fixture
-def secrets() -> Secrets:
-    return Secrets.generate()
 
 
 @pytest.fixture
