@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 import shutil
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from convonet_mcp.db import make_engine, session_factory, upgrade
 from convonet_mcp.models import Base, Role, Team, TeamMembership, User
 from convonet_mcp.settings import Settings
+from factories import MakeTeam, MakeUser
 
 PG_URL = os.environ.get("CONVONET_TEST_DATABASE_URL")
 REDIS_URL = os.environ.get("CONVONET_TEST_REDIS_URL")
@@ -114,9 +115,6 @@ def session(factory: sessionmaker[Session]) -> Iterator[Session]:
         yield s
 
 
-MakeUser = Callable[..., User]
-
-
 @pytest.fixture
 def make_user(session: Session) -> MakeUser:
     """Create and flush a user: ``make_user("ann")`` gives ann@example.com."""
@@ -142,9 +140,6 @@ def make_user(session: Session) -> MakeUser:
         return user
 
     return _make
-
-
-MakeTeam = Callable[..., Team]
 
 
 @pytest.fixture

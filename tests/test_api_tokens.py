@@ -11,7 +11,6 @@ import pytest
 from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
-from conftest import MakeUser
 from convonet_mcp.auth.tokens import (
     create_api_token,
     list_api_tokens,
@@ -20,6 +19,7 @@ from convonet_mcp.auth.tokens import (
 )
 from convonet_mcp.errors import Ambiguous, InvalidInput, NotFound
 from convonet_mcp.models import ApiToken, utcnow
+from factories import MakeUser
 
 
 def test_a_new_token_is_shown_once_and_only_its_sha256_is_stored(

@@ -14,7 +14,6 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from conftest import MakeUser
 from convonet_mcp.auth import Secrets
 from convonet_mcp.auth.jwt import (
     ACCESS_TTL,
@@ -29,6 +28,7 @@ from convonet_mcp.auth.jwt import (
 )
 from convonet_mcp.errors import ConvonetError
 from convonet_mcp.models import RefreshToken, User
+from factories import MakeUser
 
 
 @pytest.fixture
