@@ -18,6 +18,7 @@ from sqlalchemy import Engine, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
+from convonet_mcp.auth.limits import CounterStore, MemoryCounterStore, RedisCounterStore
 from convonet_mcp.db import make_engine, session_factory, upgrade
 from convonet_mcp.models import Base, Role, Team, TeamMembership, User
 from convonet_mcp.settings import Settings
@@ -178,3 +179,36 @@ def empty_database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterat
         with admin.connect() as conn:
             conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         admin.dispose()
+
+
+@pytest.fixture
+def redis_url() -> str:
+    """The test Redis URL; skips the test when none is configured."""
+    if not REDIS_URL:
+        pytest.skip("CONVONET_TEST_REDIS_URL is not set")
+    return REDIS_URL
+
+
+@pytest.fixture
+def redis_store(redis_url: str) -> Iterator[RedisCounterStore]:
+    """A Redis counter store under a private key prefix, emptied afterwards."""
+    from redis import Redis
+
+    prefix = f"convonet-test-{uuid.uuid4().hex}:"
+    client = Redis.from_url(redis_url)
+    store = RedisCounterStore(client, prefix=prefix)
+    try:
+        yield store
+    finally:
+        for key in client.scan_iter(match=prefix + "*"):
+            client.delete(key)
+        store.close()
+
+
+@pytest.fixture(params=["memory", "redis"])
+def counter_store(request: pytest.FixtureRequest) -> CounterStore:
+    """Each counter store backend: in-process always, Redis when configured."""
+    if request.param == "memory":
+        return MemoryCounterStore()
+    redis_store: RedisCounterStore = request.getfixturevalue("redis_store")
+    return redis_store

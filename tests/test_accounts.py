@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 import os
-import uuid
 from collections.abc import Iterator
 from datetime import timedelta
 from typing import Literal
@@ -15,7 +14,7 @@ from sqlalchemy import select, text
 from sqlalchemy.orm import Session, sessionmaker
 
 from convonet_mcp.auth import Secrets
-from convonet_mcp.auth.limits import CounterStore, MemoryCounterStore, RedisCounterStore
+from convonet_mcp.auth.limits import CounterStore, MemoryCounterStore
 from convonet_mcp.auth.passwords import configure_hashing, restore_hashing
 from convonet_mcp.auth.pins import pin_matches
 from convonet_mcp.db import make_engine, session_factory
@@ -50,31 +49,6 @@ def cheap_hashing() -> Iterator[None]:
 @pytest.fixture
 def secrets() -> Secrets:
     return Secrets.generate()
-
-
-@pytest.fixture
-def redis_store() -> Iterator[RedisCounterStore]:
-    if not REDIS_URL:
-        pytest.skip("CONVONET_TEST_REDIS_URL is not set")
-    from redis import Redis
-
-    prefix = f"convonet-test-{uuid.uuid4().hex}:"
-    client = Redis.from_url(REDIS_URL)
-    store = RedisCounterStore(client, prefix=prefix)
-    try:
-        yield store
-    finally:
-        for key in client.scan_iter(match=prefix + "*"):
-            client.delete(key)
-        store.close()
-
-
-@pytest.fixture(params=["memory", "redis"])
-def store(request: pytest.FixtureRequest) -> CounterStore:
-    if request.param == "memory":
-        return MemoryCounterStore()
-    redis_store: RedisCounterStore = request.getfixturevalue("redis_store")
-    return redis_store
 
 
 def register(session: Session, secrets: Secrets, handle: str = "ann", **extra: str) -> User:
@@ -458,30 +432,30 @@ def test_unknown_inactive_and_pinless_accounts_are_refused_like_a_wrong_pin(
 
 
 def test_one_caller_spraying_pins_across_accounts_is_stopped_after_ten_failures(
-    session: Session, secrets: Secrets, store: CounterStore
+    session: Session, secrets: Secrets, counter_store: CounterStore
 ) -> None:
     users = [pin_user(session, secrets, f"user{i}") for i in range(4)]
     caller = "+14155552671"
     for n in range(10):
         with pytest.raises(PinRejected) as caught:
-            attempt(session, users[n % 3], "58203", secrets, caller=caller, store=store)
+            attempt(session, users[n % 3], "58203", secrets, caller=caller, store=counter_store)
     assert caught.value.remaining_attempts == 0
     with pytest.raises(PinRejected, match="from this line") as caught:
-        attempt(session, users[3], PIN, secrets, caller=caller, store=store)
+        attempt(session, users[3], PIN, secrets, caller=caller, store=counter_store)
     assert caught.value.locked and caught.value.retry_after > 0
     assert all(u.pin_locked_until is None for u in users)  # no account reached its own limit
-    attempt(session, users[3], PIN, secrets, caller="203.0.113.9", store=store)
+    attempt(session, users[3], PIN, secrets, caller="203.0.113.9", store=counter_store)
 
 
 def test_unknown_accounts_count_toward_the_caller_limit(
-    session: Session, secrets: Secrets, store: CounterStore
+    session: Session, secrets: Secrets, counter_store: CounterStore
 ) -> None:
     ann = pin_user(session, secrets)
     for _ in range(10):
         with pytest.raises(PinRejected):
-            attempt(session, None, PIN, secrets, caller="203.0.113.9", store=store)
+            attempt(session, None, PIN, secrets, caller="203.0.113.9", store=counter_store)
     with pytest.raises(PinRejected, match="from this line"):
-        attempt(session, ann, PIN, secrets, caller="203.0.113.9", store=store)
+        attempt(session, ann, PIN, secrets, caller="203.0.113.9", store=counter_store)
 
 
 def test_plaintext_pins_appear_in_no_row_message_or_log(

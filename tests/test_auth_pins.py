@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import os
 import stat
-import uuid
 from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
@@ -220,55 +219,27 @@ class Clock:
         return self.now
 
 
-@pytest.fixture
-def redis_url() -> str:
-    if not REDIS_URL:
-        pytest.skip("CONVONET_TEST_REDIS_URL is not set")
-    return REDIS_URL
-
-
-@pytest.fixture
-def redis_store(redis_url: str) -> Iterator[RedisCounterStore]:
-    from redis import Redis
-
-    prefix = f"convonet-test-{uuid.uuid4().hex}:"
-    client = Redis.from_url(redis_url)
-    store = RedisCounterStore(client, prefix=prefix)
-    try:
-        yield store
-    finally:
-        for key in client.scan_iter(match=prefix + "*"):
-            client.delete(key)
-        store.close()
-
-
-@pytest.fixture(params=["memory", "redis"])
-def store(request: pytest.FixtureRequest) -> CounterStore:
-    if request.param == "memory":
-        return MemoryCounterStore()
-    redis_store: RedisCounterStore = request.getfixturevalue("redis_store")
-    return redis_store
-
-
-def test_counters_count_up_and_reset(store: CounterStore) -> None:
+def test_counters_count_up_and_reset(counter_store: CounterStore) -> None:
     window = timedelta(minutes=15)
-    assert store.get("a") == 0
-    assert store.ttl("a") is None
-    assert [store.incr("a", ttl=window) for _ in range(3)] == [1, 2, 3]
-    assert store.incr("b", ttl=window) == 1
-    assert store.get("a") == 3
-    left = store.ttl("a")
+    assert counter_store.get("a") == 0
+    assert counter_store.ttl("a") is None
+    assert [counter_store.incr("a", ttl=window) for _ in range(3)] == [1, 2, 3]
+    assert counter_store.incr("b", ttl=window) == 1
+    assert counter_store.get("a") == 3
+    left = counter_store.ttl("a")
     assert left is not None
     assert timedelta(minutes=14) < left <= window
-    store.reset("a")
-    assert store.get("a") == 0
-    assert store.get("b") == 1
+    counter_store.reset("a")
+    assert counter_store.get("a") == 0
+    assert counter_store.get("b") == 1
 
 
-def test_the_window_starts_at_the_first_hit_and_is_not_extended(store: CounterStore) -> None:
-    store.incr("k", ttl=timedelta(minutes=15))
-    store.incr("k", ttl=timedelta(hours=5))
-    left = store.ttl("k")
+def test_the_window_starts_at_the_first_hit_and_is_not_extended(
+    counter_store: CounterStore,
+) -> None:
+    counter_store.incr("k", ttl=timedelta(minutes=15))
+    counter_store.incr("k", ttl=timedelta(hours=5))
+    left = counter_store.ttl("k")
     assert left is not None
     assert left <= timedelta(minutes=15)
 
@@ -320,8 +291,8 @@ def test_subject_keys_do_not_hold_the_subject_in_clear() -> None:
     assert key == subject_key("pin-fail", " +14155552671 ")
 
 
-def test_a_fixed_window_limit_counts_hits_per_subject(store: CounterStore) -> None:
-    limit = FixedWindowLimit(store, kind="t", limit=3, window=timedelta(minutes=1))
+def test_a_fixed_window_limit_counts_hits_per_subject(counter_store: CounterStore) -> None:
+    limit = FixedWindowLimit(counter_store, kind="t", limit=3, window=timedelta(minutes=1))
     assert [limit.hit("alice") for _ in range(3)] == [2, 1, 0]
     assert limit.exceeded("alice")
     assert not limit.exceeded("bob")
