@@ -9,20 +9,14 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-from argon2 import PasswordHasher
 from starlette.testclient import TestClient
 
-from convonet_mcp.auth.passwords import configure_hashing, restore_hashing
 from convonet_mcp.auth.secrets import Secrets
 from convonet_voice.app import create_app
 from convonet_voice.settings import VoiceSettings
+from factories import cheap_hashing
 
 PASSWORD = "correct horse battery"
-
-
-def cheap_hashing() -> Any:
-    """Switch argon2 to test-sized parameters; returns the hasher to restore."""
-    return configure_hashing(hasher=PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1))
 
 
 def app_settings(database_url: str | None, data_dir: Path, **overrides: Any) -> VoiceSettings:
@@ -106,11 +100,7 @@ def running_app(
     database_url: str, data_dir: Path, *, key_prefix: str | None = None, **overrides: Any
 ) -> Iterator[ApiClient]:
     """Start the app (lifespan included) on ``database_url`` and yield a client."""
-    previous = cheap_hashing()
     settings = app_settings(database_url, data_dir, **overrides)
     prefix = key_prefix or f"convonet-test-{random.token_hex(6)}:"
-    try:
-        with TestClient(create_app(settings, key_prefix=prefix)) as client:
-            yield ApiClient(client, settings)
-    finally:
-        restore_hashing(previous)
+    with cheap_hashing(), TestClient(create_app(settings, key_prefix=prefix)) as client:
+        yield ApiClient(client, settings)

@@ -19,10 +19,11 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 from convonet_mcp.auth.limits import CounterStore, MemoryCounterStore, RedisCounterStore
+from convonet_mcp.auth.secrets import Secrets
 from convonet_mcp.db import make_engine, session_factory, upgrade
 from convonet_mcp.models import Base, Role, Team, TeamMembership, User
 from convonet_mcp.settings import Settings
-from factories import MakeTeam, MakeUser
+from factories import MakeTeam, MakeUser, cheap_hashing
 
 PG_URL = os.environ.get("CONVONET_TEST_DATABASE_URL")
 REDIS_URL = os.environ.get("CONVONET_TEST_REDIS_URL")
@@ -212,3 +213,16 @@ def counter_store(request: pytest.FixtureRequest) -> CounterStore:
         return MemoryCounterStore()
     redis_store: RedisCounterStore = request.getfixturevalue("redis_store")
     return redis_store
+
+
+@pytest.fixture
+def secrets() -> Secrets:
+    """A fresh PIN pepper and JWT secret."""
+    return Secrets.generate()
+
+
+@pytest.fixture
+def fast_hashing() -> Iterator[None]:
+    """Test-sized argon2 costs for the test (use with ``pytest.mark.usefixtures``)."""
+    with cheap_hashing():
+        yield

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 import os
-from collections.abc import Iterator
 from datetime import timedelta
 from typing import Literal
 
@@ -37,18 +36,7 @@ PIN = "730194"
 PASSWORD = "correct horse battery"
 
 
-@pytest.fixture(autouse=True)
-def cheap_hashing() -> Iterator[None]:
-    previous = configure_hashing(hasher=PasswordHasher(time_cost=1, memory_cost=1024))
-    try:
-        yield
-    finally:
-        restore_hashing(previous)
-
-
-@pytest.fixture
-def secrets() -> Secrets:
-    return Secrets.generate()
+pytestmark = pytest.mark.usefixtures("fast_hashing")
 
 
 def register(session: Session, secrets: Secrets, handle: str = "ann", **extra: str) -> User:

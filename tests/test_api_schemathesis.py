@@ -13,12 +13,12 @@ import schemathesis
 from hypothesis import HealthCheck, settings
 from schemathesis.specs.openapi.checks import positive_data_acceptance
 
-from api_helpers import PASSWORD, app_settings, cheap_hashing
+from api_helpers import PASSWORD, app_settings
 from browser import serve
-from convonet_mcp.auth.passwords import restore_hashing
 from convonet_voice.api import build_api
 from convonet_voice.api.openapi import build_openapi
 from convonet_voice.app import create_app
+from factories import cheap_hashing
 
 schema = schemathesis.openapi.from_dict(build_openapi(build_api()))
 
@@ -34,29 +34,23 @@ pytestmark = pytest.mark.parametrize(
 @pytest.fixture
 def live(database_url: str, tmp_path: Path) -> Iterator[dict[str, Any]]:
     """A live server with one logged-in user who owns a team; the run acts as that user."""
-    previous = cheap_hashing()
-    try:
-        with serve(create_app(app_settings(database_url, tmp_path))) as url:
-            with httpx.Client(base_url=url) as http:
-                http.post(
-                    "/api/auth/register",
-                    json={
-                        "email": "fuzz@example.com",
-                        "username": "fuzz",
-                        "password": PASSWORD,
-                        "first_name": "Fuzz",
-                        "last_name": "Er",
-                    },
-                ).raise_for_status()
-                login = {"login": "fuzz", "password": PASSWORD}
-                token = http.post("/api/auth/login", json=login).json()["access_token"]
-                headers = {"Authorization": f"Bearer {token}"}
-                http.post(
-                    "/api/teams/", json={"name": "Fuzzed"}, headers=headers
-                ).raise_for_status()
-            yield {"url": url, "headers": headers}
-    finally:
-        restore_hashing(previous)
+    with cheap_hashing(), serve(create_app(app_settings(database_url, tmp_path))) as url:
+        with httpx.Client(base_url=url) as http:
+            http.post(
+                "/api/auth/register",
+                json={
+                    "email": "fuzz@example.com",
+                    "username": "fuzz",
+                    "password": PASSWORD,
+                    "first_name": "Fuzz",
+                    "last_name": "Er",
+                },
+            ).raise_for_status()
+            login = {"login": "fuzz", "password": PASSWORD}
+            token = http.post("/api/auth/login", json=login).json()["access_token"]
+            headers = {"Authorization": f"Bearer {token}"}
+            http.post("/api/teams/", json={"name": "Fuzzed"}, headers=headers).raise_for_status()
+        yield {"url": url, "headers": headers}
 
 
 @schema.parametrize()

@@ -31,11 +31,6 @@ from convonet_mcp.models import RefreshToken, User
 from factories import MakeUser
 
 
-@pytest.fixture
-def secrets() -> Secrets:
-    return Secrets.generate()
-
-
 def claims(**overrides: Any) -> dict[str, Any]:
     now = datetime.now(UTC)
     base: dict[str, Any] = {

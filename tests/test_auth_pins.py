@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import os
 import stat
-from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
 
@@ -23,7 +22,6 @@ from convonet_mcp.auth.limits import (
     make_store,
     subject_key,
 )
-from convonet_mcp.auth.passwords import configure_hashing, restore_hashing
 from convonet_mcp.auth.pins import check_pin_policy, hash_pin, pin_matches, pin_needs_rehash
 from convonet_mcp.errors import InvalidInput
 from convonet_mcp.settings import Settings
@@ -31,18 +29,7 @@ from convonet_mcp.settings import Settings
 REDIS_URL = os.environ.get("CONVONET_TEST_REDIS_URL")
 
 
-@pytest.fixture(autouse=True)
-def cheap_hashing() -> Iterator[None]:
-    previous = configure_hashing(hasher=PasswordHasher(time_cost=1, memory_cost=1024))
-    try:
-        yield
-    finally:
-        restore_hashing(previous)
-
-
-@pytest.fixture
-def secrets() -> Secrets:
-    return Secrets.generate()
+pytestmark = pytest.mark.usefixtures("fast_hashing")
 
 
 # --- PIN policy -------------------------------------------------------------------------

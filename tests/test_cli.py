@@ -5,16 +5,13 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
-from argon2 import PasswordHasher
 from sqlalchemy import func, select
 from typer.testing import CliRunner, Result
 
-from convonet_mcp.auth.passwords import configure_hashing, restore_hashing
 from convonet_mcp.auth.pins import pin_matches
 from convonet_mcp.auth.secrets import load_secrets
 from convonet_mcp.cli import app
@@ -54,14 +51,7 @@ class Cli:
             engine.dispose()
 
 
-@pytest.fixture(autouse=True)
-def cheap_hashing() -> Iterator[None]:
-    """Real argon2id with tiny costs, so in-process CLI runs stay fast."""
-    previous = configure_hashing(hasher=PasswordHasher(time_cost=1, memory_cost=64, parallelism=1))
-    try:
-        yield
-    finally:
-        restore_hashing(previous)
+pytestmark = pytest.mark.usefixtures("fast_hashing")
 
 
 def _env(tmp_path: Path, database_url: str | None) -> dict[str, str | None]:

@@ -10,13 +10,13 @@ import pytest
 from playwright.sync_api import Browser, Page, expect
 from sqlalchemy import select
 
-from api_helpers import PASSWORD, app_settings, cheap_hashing
+from api_helpers import PASSWORD, app_settings
 from browser import chromium, requires_chromium, serve
-from convonet_mcp.auth.passwords import restore_hashing
 from convonet_mcp.db import make_engine, session_factory, transaction
 from convonet_mcp.models import Team, User
 from convonet_mcp.services import calendar
 from convonet_voice.app import create_app
+from factories import cheap_hashing
 
 pytestmark = [pytest.mark.browser, requires_chromium]
 
@@ -26,13 +26,9 @@ WAIT_MS = 10_000
 @pytest.fixture
 def live(tmp_path: Path) -> Iterator[tuple[str, str]]:
     """The app on the embedded default database (SQLite in the data dir), served live."""
-    previous = cheap_hashing()
     settings = app_settings(None, tmp_path)
-    try:
-        with serve(create_app(settings)) as url:
-            yield url, settings.resolved_database_url()
-    finally:
-        restore_hashing(previous)
+    with cheap_hashing(), serve(create_app(settings)) as url:
+        yield url, settings.resolved_database_url()
 
 
 @pytest.fixture

@@ -19,14 +19,12 @@ from urllib.parse import parse_qsl, urlsplit
 
 import anyio.to_thread
 import httpx
-from argon2 import PasswordHasher
 from sqlalchemy.orm import Session, sessionmaker
 from starlette.applications import Starlette
 from starlette.testclient import TestClient
 from twilio.request_validator import RequestValidator
 
 from convonet_mcp.auth.limits import FixedWindowLimit, MemoryCounterStore
-from convonet_mcp.auth.passwords import configure_hashing, restore_hashing
 from convonet_mcp.auth.secrets import Secrets
 from convonet_mcp.models import Channel, User
 from convonet_mcp.services.accounts import register_user
@@ -283,18 +281,6 @@ def sip_headers(uri: str) -> dict[str, str]:
 
 
 PIN = "4071"
-
-
-@contextmanager
-def cheap_pins() -> Iterator[None]:
-    """Test-sized argon2 parameters, so each PIN check is quick."""
-    previous = configure_hashing(
-        hasher=PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
-    )
-    try:
-        yield
-    finally:
-        restore_hashing(previous)
 
 
 def add_caller(

@@ -14,6 +14,7 @@ import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, Protocol
 
+from convonet_mcp.auth.limits import INCR_IN_WINDOW_LUA
 from convonet_mcp.settings import Settings
 
 if TYPE_CHECKING:
@@ -21,15 +22,6 @@ if TYPE_CHECKING:
 
 DEFAULT_PREFIX = "convonet:voice:"
 _POLL_SECONDS = 0.025
-
-# INCR, and start the expiry on the first hit, atomically.
-_INCR_LUA = """
-local n = redis.call('INCR', KEYS[1])
-if n == 1 or redis.call('PTTL', KEYS[1]) < 0 then
-  redis.call('PEXPIRE', KEYS[1], ARGV[1])
-end
-return n
-"""
 
 
 class SessionStore(Protocol):
@@ -150,7 +142,7 @@ class RedisSessionStore:
     def __init__(self, client: Redis, *, prefix: str = DEFAULT_PREFIX) -> None:
         self._client = client
         self._prefix = prefix
-        self._incr = client.register_script(_INCR_LUA)
+        self._incr = client.register_script(INCR_IN_WINDOW_LUA)
 
     async def get(self, key: str) -> str | None:
         """Return the value of ``key``."""

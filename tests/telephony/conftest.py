@@ -1,4 +1,4 @@
-"""Fixtures shared by the phone-line tests: cheap PIN hashing, secrets, and Ann's account."""
+"""Fixtures shared by the phone-line tests: cheap PIN hashing and Ann's account."""
 
 from __future__ import annotations
 
@@ -9,18 +9,14 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from convonet_mcp.auth.secrets import Secrets
 from convonet_mcp.models import User
-from twilio_helpers import ANN, add_caller, cheap_pins
+from factories import cheap_hashing
+from twilio_helpers import ANN, add_caller
 
 
 @pytest.fixture(autouse=True)
 def _quick_pins() -> Iterator[None]:
-    with cheap_pins():
+    with cheap_hashing():
         yield
-
-
-@pytest.fixture
-def secrets() -> Secrets:
-    return Secrets.generate()
 
 
 @pytest.fixture

@@ -21,13 +21,13 @@ from convonet_voice.sessions import (
     set_json,
 )
 from convonet_voice.settings import VoiceSettings
+from factories import cheap_hashing
 from twilio_helpers import (
     PIN,
     Call,
     GatedAgent,
     add_caller,
     build_app,
-    cheap_pins,
     listens,
     phone,
     spoken,
@@ -152,7 +152,7 @@ def test_two_workers_on_redis_share_one_call_including_a_late_turn(
     secrets = Secrets.generate()
     settings = voice_settings(webhook_timeout=0.5)
     agent = GatedAgent()
-    with cheap_pins():
+    with cheap_hashing():
         add_caller(factory, secrets, "ann", phone="+14155550123")
         workers = [
             build_app(

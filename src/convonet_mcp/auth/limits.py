@@ -17,7 +17,7 @@ if TYPE_CHECKING:
 
 # INCR, and start the window on the first hit; atomic, so a crash never leaves a key
 # without an expiry.
-_INCR_LUA = """
+INCR_IN_WINDOW_LUA = """
 local n = redis.call('INCR', KEYS[1])
 if n == 1 or redis.call('PTTL', KEYS[1]) < 0 then
   redis.call('PEXPIRE', KEYS[1], ARGV[1])
@@ -108,7 +108,7 @@ class RedisCounterStore:
     def __init__(self, client: Redis, *, prefix: str = "convonet:") -> None:
         self._client = client
         self._prefix = prefix
-        self._incr = client.register_script(_INCR_LUA)
+        self._incr = client.register_script(INCR_IN_WINDOW_LUA)
 
     def incr(self, key: str, *, ttl: timedelta) -> int:
         """Add one to ``key`` and return the new count."""
